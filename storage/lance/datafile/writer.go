@@ -311,5 +311,3 @@ func (w *Writer) finish() error {
 	}
 	return w.w.Flush()
 }
-
-
