@@ -38,3 +38,29 @@ func countNulls(validity []byte, n int) int {
 func sliceArray(a arrow.Array, i, j int) arrow.Array {
 	return array.NewSlice(a, int64(i), int64(j))
 }
+
+// varBytes returns the raw value bytes of a string or binary array and an
+// accessor for the absolute offset of row i's start (i may equal Len(),
+// giving the end of the last row).
+func varBytes(a arrow.Array) ([]byte, func(int) int64, bool) {
+	d := a.Data()
+	var raw []byte
+	if len(d.Buffers()) > 2 && d.Buffers()[2] != nil {
+		raw = d.Buffers()[2].Bytes()
+	}
+	switch v := a.(type) {
+	case *array.String:
+		o := v.ValueOffsets()
+		return raw, func(i int) int64 { return int64(o[i]) }, true
+	case *array.Binary:
+		o := v.ValueOffsets()
+		return raw, func(i int) int64 { return int64(o[i]) }, true
+	case *array.LargeString:
+		o := v.ValueOffsets()
+		return raw, func(i int) int64 { return o[i] }, true
+	case *array.LargeBinary:
+		o := v.ValueOffsets()
+		return raw, func(i int) int64 { return o[i] }, true
+	}
+	return nil, nil, false
+}

@@ -36,6 +36,14 @@ type decoder20 struct {
 // maxDepth bounds the recursion on hostile encodings.
 const maxDepth = 16
 
+func (d *decoder20) totalBytes() uint64 {
+	var n uint64
+	for _, b := range d.bufs {
+		n += uint64(len(b))
+	}
+	return n
+}
+
 func (d *decoder20) buffer(b *enc20.Buffer) ([]byte, error) {
 	if b.GetBufferType() != enc20.Buffer_page {
 		return nil, fmt.Errorf("%w: %s buffers", ErrUnsupported, b.GetBufferType())
@@ -292,6 +300,11 @@ func (d *decoder20) dictionary(e *enc20.Dictionary, dt arrow.DataType, n, depth 
 	if !ok {
 		return nil, fmt.Errorf("%w: dictionary encoding for %s", ErrUnsupported, dt)
 	}
+	// Every item needs at least an 8-byte offset, so the page's bytes bound
+	// the item count a well-formed page can claim.
+	if uint64(e.NumDictionaryItems) > d.totalBytes()/8+1 {
+		return nil, fmt.Errorf("%w: %d dictionary items in a page of %d bytes", ErrCorrupt, e.NumDictionaryItems, d.totalBytes())
+	}
 	items, err := d.node(e.GetItems(), dt, int(e.NumDictionaryItems), depth+1)
 	if err != nil {
 		return nil, fmt.Errorf("dictionary items: %w", err)
@@ -306,12 +319,11 @@ func (d *decoder20) dictionary(e *enc20.Dictionary, dt arrow.DataType, n, depth 
 	dict := array.MakeFromData(items)
 	defer dict.Release()
 	// Index 0 is null; index k is dictionary item k-1 (which may itself be null).
-	vb, ok := dict.(varBinary)
+	values, offs, ok := varBytes(dict)
 	if !ok {
 		return nil, fmt.Errorf("%w: dictionary of %s", ErrUnsupported, dt)
 	}
-	values := vb.ValueBytes()
-	itemOff := func(k int) (int64, int64) { return vb.ValueOffset64(k), vb.ValueOffset64(k + 1) }
+	itemOff := func(k int) (int64, int64) { return offs(k), offs(k + 1) }
 	// Materialize: concatenate the selected items.
 	total := 0
 	for _, k := range idx[:n] {
@@ -338,13 +350,6 @@ func (d *decoder20) dictionary(e *enc20.Dictionary, dt arrow.DataType, n, depth 
 		ends[i] = uint64(len(out))
 	}
 	return buildVarWidth(d.mem, dt, large, n, out, func(i int) (uint64, bool) { return ends[i], valid[i] })
-}
-
-// varBinary is what string and binary arrays of both offset widths share.
-type varBinary interface {
-	arrow.Array
-	ValueBytes() []byte
-	ValueOffset64(i int) int64
 }
 
 func (d *decoder20) constant(e *enc20.Constant, dt arrow.DataType, n int) (arrow.ArrayData, error) {

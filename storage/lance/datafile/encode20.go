@@ -188,15 +188,10 @@ type varChunk struct {
 func varChunks(chunks []arrow.Array) []varChunk {
 	out := make([]varChunk, len(chunks))
 	for i, a := range chunks {
-		vb := a.(varBinary)
-		bytes := a.Data().Buffers()[2]
-		var raw []byte
-		if bytes != nil {
-			raw = bytes.Bytes()
-		}
+		raw, offs, _ := varBytes(a)
 		out[i] = varChunk{
 			valid: a.IsValid,
-			value: func(j int) []byte { return raw[vb.ValueOffset64(j):vb.ValueOffset64(j+1)] },
+			value: func(j int) []byte { return raw[offs(j):offs(j+1)] },
 			n:     a.Len(),
 		}
 	}
