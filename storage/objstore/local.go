@@ -209,7 +209,8 @@ func (l *Local) walk(ctx context.Context, dirKey, filter string, yield func(Obje
 		yield(ObjectInfo{}, fmt.Errorf("local list: %w", err))
 		return false
 	}
-	entries, err := os.ReadDir(filepath.Join(l.root, filepath.FromSlash(dirKey)))
+	dir := filepath.Join(l.root, filepath.FromSlash(dirKey))
+	entries, err := os.ReadDir(dir)
 	if notExist(err) {
 		return true
 	}
@@ -223,10 +224,19 @@ func (l *Local) walk(ctx context.Context, dirKey, filter string, yield func(Obje
 		if !strings.HasPrefix(name, filter) {
 			continue
 		}
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			// Follow links, as GetRange and Stat do.
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				continue // dangling
+			}
+			mode = fi.Mode().Type()
+		}
 		switch {
-		case e.IsDir():
+		case mode.IsDir():
 			list = append(list, listEntry{name: name, sort: name + "/", isDir: true})
-		case e.Type().IsRegular() && !strings.HasPrefix(name, stagingPrefix):
+		case mode.IsRegular() && !strings.HasPrefix(name, stagingPrefix):
 			list = append(list, listEntry{name: name, sort: name})
 		}
 	}
@@ -246,9 +256,9 @@ func (l *Local) walk(ctx context.Context, dirKey, filter string, yield func(Obje
 			yield(ObjectInfo{}, fmt.Errorf("local list: %w", err))
 			return false
 		}
-		fi, err := os.Lstat(filepath.Join(l.root, filepath.FromSlash(key)))
-		if notExist(err) {
-			continue // deleted since the directory was read
+		fi, err := os.Stat(filepath.Join(dir, e.name))
+		if notExist(err) || err == nil && !fi.Mode().IsRegular() {
+			continue // replaced since the directory was read
 		}
 		if err != nil {
 			yield(ObjectInfo{}, fmt.Errorf("local list %q: %w", key, err))
@@ -316,6 +326,8 @@ func (l *Local) PutIfAbsent(ctx context.Context, key string, data []byte) error 
 	if err != nil {
 		return fmt.Errorf("local put-if-absent %q: %w", key, err)
 	}
+	// The staged name goes whatever happens; after a successful link the
+	// object lives on under the key.
 	defer os.Remove(staged)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("local put-if-absent %q: %w", key, err)
@@ -328,9 +340,6 @@ func (l *Local) PutIfAbsent(ctx context.Context, key string, data []byte) error 
 			return fmt.Errorf("local put-if-absent %q: %w", key, ErrPreconditionFailed)
 		}
 		return fmt.Errorf("local put-if-absent %q: %w", key, err)
-	}
-	if err := os.Remove(staged); err != nil {
-		return fmt.Errorf("local put-if-absent %q: remove staged file: %w", key, err)
 	}
 	if err := syncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("local put-if-absent %q: %w", key, err)

@@ -209,3 +209,32 @@ func TestLocalKeyThatIsADirectory(t *testing.T) {
 		t.Errorf("PutIfAbsent over a directory = %v; want an error other than ErrPreconditionFailed", err)
 	}
 }
+
+func TestLocalFollowsSymlinks(t *testing.T) {
+	s := newLocal(t)
+	ctx := t.Context()
+	elsewhere := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(elsewhere, "_versions"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(elsewhere, "_versions", "1.manifest"), []byte("m"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(s.Root(), "t.lance")); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for info, err := range s.List(ctx, "t.lance/") {
+		if err != nil {
+			t.Fatalf("List yielded %v", err)
+		}
+		listed = append(listed, info.Key)
+		st, err := s.Stat(ctx, info.Key)
+		if err != nil || st.ETag != info.ETag {
+			t.Errorf("Stat(%q) = %+v, %v; want the listed ETag %q", info.Key, st, err, info.ETag)
+		}
+	}
+	if want := []string{"t.lance/_versions/1.manifest"}; !slices.Equal(listed, want) {
+		t.Errorf("List through a symlinked directory = %q; want %q", listed, want)
+	}
+}

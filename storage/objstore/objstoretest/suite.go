@@ -483,40 +483,46 @@ func testPutIfAbsent(t *testing.T, s objstore.Store) {
 }
 
 func testPutIfAbsentRace(t *testing.T, s objstore.Store) {
-	const n = 32
-	const key = "_versions/18446744073709551614.manifest"
-	start := make(chan struct{})
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = s.PutIfAbsent(t.Context(), key, []byte(fmt.Sprintf("writer %02d", i)))
-		}()
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("writers %d and %d both won", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, objstore.ErrPreconditionFailed):
-			t.Errorf("writer %d: PutIfAbsent = %v; want nil or ErrPreconditionFailed", i, err)
+	// Several rounds widen the window in which a check-then-write
+	// implementation would let two writers win.
+	const writers = 32
+	const rounds = 8
+	for round := range rounds {
+		key := fmt.Sprintf("_versions/%020d.manifest", round)
+		start := make(chan struct{})
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				data := []byte(fmt.Sprintf("round %d writer %02d", round, i))
+				<-start
+				errs[i] = s.PutIfAbsent(t.Context(), key, data)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Errorf("round %d: writers %d and %d both won", round, winner, i)
+			case err == nil:
+				winner = i
+			case !errors.Is(err, objstore.ErrPreconditionFailed):
+				t.Errorf("round %d: writer %d: PutIfAbsent = %v; want nil or ErrPreconditionFailed", round, i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no writer won; want exactly one", round)
+		}
+		if got, want := string(read(t, s, key)), fmt.Sprintf("round %d writer %02d", round, winner); got != want {
+			t.Errorf("round %d: object = %q; want the winner's %q", round, got, want)
 		}
 	}
-	if winner < 0 {
-		t.Fatalf("no writer won; want exactly one")
-	}
-	if got, want := string(read(t, s, key)), fmt.Sprintf("writer %02d", winner); got != want {
-		t.Errorf("object = %q; want the winner's %q", got, want)
-	}
-	if got := keys(t, s, "_versions/"); !slices.Equal(got, []string{key}) {
-		t.Errorf("List(_versions/) = %q; want [%s]", got, key)
+	if got := keys(t, s, "_versions/"); len(got) != rounds {
+		t.Errorf("List(_versions/) = %q; want %d keys", got, rounds)
 	}
 }
 
