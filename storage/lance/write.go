@@ -1,0 +1,335 @@
+package lance
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/lancegate/lancegate/storage/lance/datafile"
+	"github.com/lancegate/lancegate/storage/lance/pb"
+	"github.com/lancegate/lancegate/storage/objstore"
+)
+
+// DefaultMaxRowsPerFile is pylance's default cap on the rows of one data
+// file, and so of one fragment written in one go.
+const DefaultMaxRowsPerFile = 1 << 20
+
+const dataDir = "data"
+
+// WriteOptions configures how rows become data files.
+type WriteOptions struct {
+	// MaxRowsPerFile caps the rows per data file; 0 means
+	// DefaultMaxRowsPerFile.
+	MaxRowsPerFile int
+	// PageBytes is the target page size; 0 means the data file default.
+	PageBytes int
+}
+
+func (o WriteOptions) maxRows() int {
+	if o.MaxRowsPerFile <= 0 {
+		return DefaultMaxRowsPerFile
+	}
+	return o.MaxRowsPerFile
+}
+
+// dataFileName makes a data file name as current pylance does: the first
+// 3 bytes of a random UUID as 24 '0'/'1' characters, then the other 13
+// bytes in hex, then ".lance".
+func dataFileName() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	var b strings.Builder
+	for _, c := range u[:3] {
+		fmt.Fprintf(&b, "%08b", c)
+	}
+	fmt.Fprintf(&b, "%x.lance", u[3:])
+	return b.String()
+}
+
+// fileSink streams one data file to the store while it is written.
+type fileSink struct {
+	key  string
+	pw   *io.PipeWriter
+	w    *datafile.Writer
+	done chan error
+	rows int
+}
+
+func newFileSink(ctx context.Context, store objstore.Store, root string, schema *Schema, opts WriteOptions) (*fileSink, error) {
+	name := dataFileName()
+	key := objstore.Join(root, dataDir, name)
+	pr, pw := io.Pipe()
+	desc := &pb.Schema{Fields: schema.Fields(), Metadata: metadataMap(schema.Arrow().Metadata())}
+	w, err := datafile.NewWriter(pw, schema.Arrow(), desc, datafile.WriterOptions{PageBytes: opts.PageBytes, DictionaryStrings: true})
+	if err != nil {
+		return nil, err
+	}
+	s := &fileSink{key: key, pw: pw, w: w, done: make(chan error, 1)}
+	// The upload goroutine ends when the pipe is closed, by finish or abort.
+	go func() {
+		err := store.Put(ctx, key, pr)
+		pr.CloseWithError(err)
+		s.done <- err
+	}()
+	return s, nil
+}
+
+func (s *fileSink) write(rec arrow.Record) error {
+	s.rows += int(rec.NumRows())
+	return s.w.Write(rec)
+}
+
+// finish completes the file and returns its DataFile entry.
+func (s *fileSink) finish(schema *Schema) (*pb.DataFile, error) {
+	info, err := s.w.Close()
+	if err != nil {
+		s.pw.CloseWithError(err)
+		<-s.done
+		return nil, err
+	}
+	s.pw.Close()
+	if err := <-s.done; err != nil {
+		return nil, fmt.Errorf("upload %s: %w", s.key, err)
+	}
+	df := &pb.DataFile{
+		Path:             s.key[strings.LastIndex(s.key, "/")+1:],
+		FileMajorVersion: 2,
+		FileMinorVersion: 0,
+		FileSizeBytes:    info.Size,
+	}
+	for i := range schema.Arrow().Fields() {
+		df.Fields = append(df.Fields, schema.FieldID(i))
+		df.ColumnIndices = append(df.ColumnIndices, int32(i))
+	}
+	return df, nil
+}
+
+func (s *fileSink) abort(err error) {
+	s.w.Close()
+	s.pw.CloseWithError(err)
+	<-s.done
+}
+
+// writeFragments writes src's rows as new fragments (with id 0, assigned at
+// commit) and returns them and the keys of the files written.
+func writeFragments(ctx context.Context, store objstore.Store, root string, schema *Schema, format datafile.Version, src array.RecordReader, opts WriteOptions) ([]*pb.DataFragment, []string, error) {
+	if src == nil {
+		return nil, nil, nil
+	}
+	if format != datafile.V2_0 {
+		return nil, nil, fmt.Errorf("%w: writing data files of format %s (this dataset's format); lancegate writes 2.0", ErrUnsupported, format)
+	}
+	for i := range schema.Arrow().Fields() {
+		if r := schema.Unsupported(i); r != "" {
+			return nil, nil, fmt.Errorf("%w: column %q: %s", ErrUnsupportedType, schema.Arrow().Field(i).Name, r)
+		}
+	}
+	var frags []*pb.DataFragment
+	var keys []string
+	var sink *fileSink
+	fail := func(err error) ([]*pb.DataFragment, []string, error) {
+		if sink != nil {
+			sink.abort(err)
+			keys = append(keys, sink.key)
+		}
+		cleanup(store, keys)
+		return nil, nil, err
+	}
+	flush := func() error {
+		df, err := sink.finish(schema)
+		keys = append(keys, sink.key)
+		if err != nil {
+			sink = nil
+			return err
+		}
+		frags = append(frags, &pb.DataFragment{Files: []*pb.DataFile{df}, PhysicalRows: uint64(sink.rows)})
+		sink = nil
+		return nil
+	}
+	maxRows := opts.maxRows()
+	for src.Next() {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		rec := src.Record()
+		if err := checkBatch(schema, rec); err != nil {
+			return fail(err)
+		}
+		// Re-label the batch with the dataset's schema (metadata may differ).
+		rec = array.NewRecord(schema.Arrow(), rec.Columns(), rec.NumRows())
+		for off := int64(0); off < rec.NumRows(); {
+			if sink == nil {
+				var err error
+				if sink, err = newFileSink(ctx, store, root, schema, opts); err != nil {
+					rec.Release()
+					return fail(err)
+				}
+			}
+			n := min(rec.NumRows()-off, int64(maxRows-sink.rows))
+			part := rec.NewSlice(off, off+n)
+			err := sink.write(part)
+			part.Release()
+			if err != nil {
+				rec.Release()
+				return fail(err)
+			}
+			off += n
+			if sink.rows == maxRows {
+				if err := flush(); err != nil {
+					rec.Release()
+					return fail(err)
+				}
+			}
+		}
+		rec.Release()
+	}
+	if err := src.Err(); err != nil {
+		return fail(err)
+	}
+	if sink != nil && sink.rows > 0 {
+		if err := flush(); err != nil {
+			return fail(err)
+		}
+	} else if sink != nil {
+		sink.abort(io.ErrUnexpectedEOF)
+		cleanup(store, []string{sink.key})
+	}
+	return frags, keys, nil
+}
+
+// checkBatch verifies a batch fits the dataset's schema: same column names
+// and types in the same order, and no nulls in non-nullable columns.
+func checkBatch(schema *Schema, rec arrow.Record) error {
+	want := schema.Arrow()
+	got := rec.Schema()
+	if got.NumFields() != want.NumFields() {
+		return fmt.Errorf("batch has %d columns; the dataset has %d", got.NumFields(), want.NumFields())
+	}
+	for i, f := range want.Fields() {
+		g := got.Field(i)
+		if g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
+			return fmt.Errorf("batch column %d is %s %s; the dataset has %s %s", i, g.Name, g.Type, f.Name, f.Type)
+		}
+		if !f.Nullable && rec.Column(i).NullN() > 0 {
+			return fmt.Errorf("%w: column %q is not nullable", ErrNullViolation, f.Name)
+		}
+	}
+	return nil
+}
+
+// Create creates a dataset at root with the given schema and the rows of
+// src (nil for an empty dataset), as version 1 with V2 manifest names. It
+// fails with ErrExists if a dataset is already there.
+func Create(ctx context.Context, store objstore.Store, root string, as *arrow.Schema, src array.RecordReader, opts WriteOptions) (*Dataset, error) {
+	schema, err := NewSchema(as, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := latestManifest(ctx, store, root); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrExists, root)
+	}
+	frags, keys, err := writeFragments(ctx, store, root, schema, datafile.V2_0, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	txn := &pb.Transaction{Operation: &pb.Transaction_Overwrite_{Overwrite: &pb.Transaction_Overwrite{
+		Fragments:      frags,
+		Schema:         schema.Fields(),
+		SchemaMetadata: metadataMap(as.Metadata()),
+	}}}
+	return commit(ctx, store, root, nil, commitSpec{
+		txn:     txn,
+		format:  datafile.V2_0,
+		scheme:  schemeV2,
+		create:  true,
+		written: keys,
+		build: func(_ *pb.Manifest, _ *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
+			return &pb.Manifest{
+				Fields:         schema.Fields(),
+				SchemaMetadata: metadataMap(as.Metadata()),
+				Fragments:      numberFragments(frags, 0),
+			}, nil, nil
+		},
+	})
+}
+
+// numberFragments returns copies of frags with ids from first on.
+func numberFragments(frags []*pb.DataFragment, first uint64) []*pb.DataFragment {
+	out := make([]*pb.DataFragment, len(frags))
+	for i, f := range frags {
+		c := cloneFragment(f)
+		c.Id = first + uint64(i)
+		out[i] = c
+	}
+	return out
+}
+
+// nextFragmentID is the first id a new fragment may take on top of m.
+func nextFragmentID(m *pb.Manifest) uint64 {
+	next := uint64(0)
+	if m.MaxFragmentId != nil {
+		next = uint64(*m.MaxFragmentId) + 1
+	}
+	for _, f := range m.Fragments {
+		next = max(next, f.Id+1)
+	}
+	return next
+}
+
+// Append adds src's rows to the dataset as new fragments in one commit.
+func (d *Dataset) Append(ctx context.Context, src array.RecordReader, opts WriteOptions) (*Dataset, error) {
+	frags, keys, err := writeFragments(ctx, d.store, d.root, d.schema, d.format, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(frags) == 0 {
+		return d, nil
+	}
+	txn := &pb.Transaction{Operation: &pb.Transaction_Append_{Append: &pb.Transaction_Append{Fragments: frags}}}
+	return commit(ctx, d.store, d.root, d, commitSpec{
+		txn:     txn,
+		format:  d.format,
+		scheme:  d.scheme,
+		written: keys,
+		build: func(latest *pb.Manifest, idx *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
+			latest.Fragments = append(latest.Fragments, numberFragments(frags, nextFragmentID(latest))...)
+			return latest, idx, nil
+		},
+	})
+}
+
+// Overwrite replaces all rows with src's (nil: none) in one commit, keeping
+// the schema, config and metadata. Indices are dropped, as pylance does.
+func (d *Dataset) Overwrite(ctx context.Context, src array.RecordReader, opts WriteOptions) (*Dataset, error) {
+	frags, keys, err := writeFragments(ctx, d.store, d.root, d.schema, d.format, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	txn := &pb.Transaction{Operation: &pb.Transaction_Overwrite_{Overwrite: &pb.Transaction_Overwrite{
+		Fragments:      frags,
+		Schema:         d.schema.Fields(),
+		SchemaMetadata: d.manifest.SchemaMetadata,
+	}}}
+	return commit(ctx, d.store, d.root, d, commitSpec{
+		txn:     txn,
+		format:  d.format,
+		scheme:  d.scheme,
+		written: keys,
+		build: func(latest *pb.Manifest, _ *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
+			return &pb.Manifest{
+				Fields:         d.schema.Fields(),
+				SchemaMetadata: d.manifest.SchemaMetadata,
+				Fragments:      numberFragments(frags, 0),
+				Config:         latest.Config,
+				TableMetadata:  latest.TableMetadata,
+				BasePaths:      latest.BasePaths,
+				NextRowId:      latest.NextRowId,
+			}, nil, nil
+		},
+	})
+}
