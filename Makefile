@@ -1,0 +1,40 @@
+# lancegate build and test entry points. `make test` is what CI runs.
+
+GO        ?= go
+PYTHON    ?= python3
+VENV      := $(CURDIR)/.venv
+VENV_PY   := $(VENV)/bin/python
+REQS      := sqltests/lanceinterop/requirements.txt
+STAMP     := $(VENV)/.installed
+
+.PHONY: test unit vet fmt-check venv bench fuzz clean
+
+## test: everything CI runs: format and vet checks, then every test with the
+## race detector, with the pylance interoperability suites required.
+test: fmt-check vet venv
+	LANCEGATE_PYTHON=$(VENV_PY) LANCEGATE_REQUIRE_INTEROP=1 $(GO) test -race -timeout 20m ./...
+
+## unit: Go tests without the Python interoperability suites.
+unit:
+	$(GO) test ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## venv: the Python virtualenv with pylance, lancedb and pyarrow.
+venv: $(STAMP)
+
+$(STAMP): $(REQS)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(REQS)
+	touch $@
+
+## bench: storage benchmarks against pylance (see docs/benchmarks.md).
+bench: venv
+	LANCEGATE_PYTHON=$(VENV_PY) $(GO) test -run '^$$' -bench . -benchtime 3x ./sqltests/lanceinterop/
+
+clean:
+	rm -rf $(VENV)
