@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -247,7 +248,7 @@ func TestPylanceWritesGoReads(t *testing.T) {
 // dataset created by either, and checks both see every row.
 func TestAlternatingAppends(t *testing.T) {
 	python(t)
-	for _, creator := range []string{"lancegate", "pylance-2.0-v1", "pylance-2.0-v2"} {
+	for _, creator := range []string{"lancegate", "pylance-2.0-v1", "pylance-2.0-v2", "pylance-2.1-v1", "pylance-default-v2"} {
 		t.Run(creator, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
@@ -277,8 +278,12 @@ func TestAlternatingAppends(t *testing.T) {
 			default:
 				in := filepath.Join(tmp, "first.arrow")
 				writeIPC(t, in, first)
-				args := []string{"write", uri, in, "--format", "2.0"}
-				if creator == "pylance-2.0-v1" {
+				args := []string{"write", uri, in}
+				parts := strings.Split(creator, "-")
+				if parts[1] != "default" {
+					args = append(args, "--format", parts[1])
+				}
+				if parts[2] == "v1" {
 					args = append(args, "--v1-names")
 				}
 				pylance(t, args...)

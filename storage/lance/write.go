@@ -53,23 +53,24 @@ func dataFileName() string {
 
 // fileSink streams one data file to the store while it is written.
 type fileSink struct {
-	key  string
-	pw   *io.PipeWriter
-	w    *datafile.Writer
-	done chan error
-	rows int
+	key    string
+	pw     *io.PipeWriter
+	w      *datafile.Writer
+	done   chan error
+	rows   int
+	format datafile.Version
 }
 
-func newFileSink(ctx context.Context, store objstore.Store, root string, schema *Schema, opts WriteOptions) (*fileSink, error) {
+func newFileSink(ctx context.Context, store objstore.Store, root string, schema *Schema, format datafile.Version, opts WriteOptions) (*fileSink, error) {
 	name := dataFileName()
 	key := objstore.Join(root, dataDir, name)
 	pr, pw := io.Pipe()
 	desc := &pb.Schema{Fields: schema.Fields(), Metadata: metadataMap(schema.Arrow().Metadata())}
-	w, err := datafile.NewWriter(pw, schema.Arrow(), desc, datafile.WriterOptions{PageBytes: opts.PageBytes, DictionaryStrings: true})
+	w, err := datafile.NewWriter(pw, schema.Arrow(), desc, datafile.WriterOptions{PageBytes: opts.PageBytes, DictionaryStrings: true, Version: format})
 	if err != nil {
 		return nil, err
 	}
-	s := &fileSink{key: key, pw: pw, w: w, done: make(chan error, 1)}
+	s := &fileSink{key: key, pw: pw, w: w, done: make(chan error, 1), format: format}
 	// The upload goroutine ends when the pipe is closed, by finish or abort.
 	go func() {
 		err := store.Put(ctx, key, pr)
@@ -98,8 +99,8 @@ func (s *fileSink) finish(schema *Schema) (*pb.DataFile, error) {
 	}
 	df := &pb.DataFile{
 		Path:             s.key[strings.LastIndex(s.key, "/")+1:],
-		FileMajorVersion: 2,
-		FileMinorVersion: 0,
+		FileMajorVersion: uint32(s.format.Major),
+		FileMinorVersion: uint32(s.format.Minor),
 		FileSizeBytes:    info.Size,
 	}
 	for i := range schema.Arrow().Fields() {
@@ -121,8 +122,10 @@ func writeFragments(ctx context.Context, store objstore.Store, root string, sche
 	if src == nil {
 		return nil, nil, nil
 	}
-	if format != datafile.V2_0 {
-		return nil, nil, fmt.Errorf("%w: writing data files of format %s (this dataset's format); lancegate writes 2.0", ErrUnsupported, format)
+	switch format {
+	case datafile.V2_0, datafile.V2_1, datafile.V2_2:
+	default:
+		return nil, nil, fmt.Errorf("%w: writing data files of format %s", ErrUnsupported, format)
 	}
 	for i := range schema.Arrow().Fields() {
 		if r := schema.Unsupported(i); r != "" {
@@ -165,7 +168,7 @@ func writeFragments(ctx context.Context, store objstore.Store, root string, sche
 		for off := int64(0); off < rec.NumRows(); {
 			if sink == nil {
 				var err error
-				if sink, err = newFileSink(ctx, store, root, schema, opts); err != nil {
+				if sink, err = newFileSink(ctx, store, root, schema, format, opts); err != nil {
 					rec.Release()
 					return fail(err)
 				}

@@ -40,20 +40,22 @@ func FuzzReadFile(f *testing.F) {
 		}
 	}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	var buf bytes.Buffer
 	rec := buildRecord(mem, 150, 1)
-	w, err := datafile.NewWriter(&buf, rec.Schema(), lanceFields(rec.Schema()), datafile.WriterOptions{PageBytes: 512, DictionaryStrings: true})
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		f.Fatal(err)
-	}
-	if _, err := w.Close(); err != nil {
-		f.Fatal(err)
+	for _, v := range []datafile.Version{datafile.V2_0, datafile.V2_1, datafile.V2_2} {
+		var buf bytes.Buffer
+		w, err := datafile.NewWriter(&buf, rec.Schema(), lanceFields(rec.Schema()), datafile.WriterOptions{PageBytes: 512, DictionaryStrings: true, Version: v})
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := w.Write(rec); err != nil {
+			f.Fatal(err)
+		}
+		if _, err := w.Close(); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes(), byte(4))
 	}
 	rec.Release()
-	f.Add(buf.Bytes(), byte(4))
 	f.Fuzz(func(t *testing.T, data []byte, pick byte) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)

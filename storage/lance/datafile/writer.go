@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/lancegate/lancegate/storage/lance/datafile/structural"
 	"github.com/lancegate/lancegate/storage/lance/pb"
 )
 
@@ -33,8 +34,11 @@ type WriterOptions struct {
 	// PageBytes is the target size of one page; 0 means DefaultPageBytes.
 	PageBytes int
 	// DictionaryStrings enables dictionary pages for low-cardinality utf8
-	// columns, as pylance writes them.
+	// columns, as pylance writes them. Only 2.0 files have them.
 	DictionaryStrings bool
+	// Version is the format version of the file: V2_0, V2_1 or V2_2. The
+	// zero value means V2_0.
+	Version Version
 }
 
 // columnEncodingAny is the mandatory per-column encoding,
@@ -49,10 +53,11 @@ func mustMarshal(m proto.Message) []byte {
 	return b
 }
 
-// Writer writes one 2.0 data file. Columns are the top-level fields of the
-// Arrow schema, one column each (flat schemas only). Write buffers each
-// column until a page is full; Close writes the remaining pages and the
-// metadata. A Writer is not safe for concurrent use.
+// Writer writes one data file of format version 2.0, 2.1 or 2.2. Columns
+// are the top-level fields of the Arrow schema, one column each (flat
+// schemas only). Write buffers each column until a page is full; Close
+// writes the remaining pages and the metadata. A Writer is not safe for
+// concurrent use.
 type Writer struct {
 	w       *bufio.Writer
 	pos     uint64
@@ -71,6 +76,7 @@ type columnWriter struct {
 	pending []arrow.Array
 	bytes   int
 	rows    int
+	flushed uint64 // rows already written in pages: the pending page's first row
 	meta    *pb.ColumnMetadata
 }
 
@@ -80,6 +86,13 @@ type columnWriter struct {
 func NewWriter(w io.Writer, schema *arrow.Schema, desc *pb.Schema, opts WriterOptions) (*Writer, error) {
 	if opts.PageBytes <= 0 {
 		opts.PageBytes = DefaultPageBytes
+	}
+	switch opts.Version {
+	case Version{}:
+		opts.Version = V2_0
+	case V2_0, V2_1, V2_2:
+	default:
+		return nil, fmt.Errorf("data file writer: %w: format version %s", ErrUnsupported, opts.Version)
 	}
 	top := 0
 	for _, f := range desc.GetFields() {
@@ -92,7 +105,7 @@ func NewWriter(w io.Writer, schema *arrow.Schema, desc *pb.Schema, opts WriterOp
 	}
 	wr := &Writer{w: bufio.NewWriterSize(w, 1<<20), schema: schema, desc: desc, opts: opts}
 	for _, f := range schema.Fields() {
-		if err := writable(f.Type); err != nil {
+		if err := writable(f.Type, opts.Version); err != nil {
 			return nil, fmt.Errorf("data file writer: column %q: %w", f.Name, err)
 		}
 		wr.cols = append(wr.cols, &columnWriter{dt: f.Type, meta: &pb.ColumnMetadata{
@@ -102,8 +115,15 @@ func NewWriter(w io.Writer, schema *arrow.Schema, desc *pb.Schema, opts WriterOp
 	return wr, nil
 }
 
-// writable reports whether the 2.0 writer can encode type dt.
-func writable(dt arrow.DataType) error {
+// writable reports whether the writer can encode type dt in files of
+// version v.
+func writable(dt arrow.DataType, v Version) error {
+	if v != V2_0 {
+		if err := structural.Encodable(dt); err != nil {
+			return fmt.Errorf("writing %s: %w", dt, err)
+		}
+		return nil
+	}
 	if _, ok := fixedBits(dt); ok {
 		return nil
 	}
@@ -195,17 +215,17 @@ func (w *Writer) flushColumn(c *columnWriter) error {
 		}
 		c.pending, c.rows, c.bytes = c.pending[:0], 0, 0
 	}()
-	enc, bufs, err := encode20(c.dt, c.pending, c.rows, w.opts)
+	encAny, bufs, err := w.encodePage(c)
 	if err != nil {
 		return fmt.Errorf("data file writer: %w", err)
-	}
-	encAny, err := proto.Marshal(&anypb.Any{TypeUrl: URLArrayEncoding, Value: mustMarshal(enc)})
-	if err != nil {
-		return err
 	}
 	page := &pb.ColumnMetadata_Page{
 		Length:   uint64(c.rows),
 		Encoding: &pb.Encoding{Location: &pb.Encoding_Direct{Direct: &pb.DirectEncoding{Encoding: encAny}}},
+	}
+	if w.opts.Version != V2_0 {
+		// 2.1+ readers schedule pages by priority: the page's first row.
+		page.Priority = c.flushed
 	}
 	for _, b := range bufs {
 		if err := w.pad(); err != nil {
@@ -218,6 +238,7 @@ func (w *Writer) flushColumn(c *columnWriter) error {
 		}
 	}
 	c.meta.Pages = append(c.meta.Pages, page)
+	c.flushed += uint64(c.rows)
 	return nil
 }
 
@@ -296,7 +317,7 @@ func (w *Writer) finish() error {
 	var tail []byte
 	tail = binary.LittleEndian.AppendUint64(tail, gbo.Offset)
 	tail = binary.LittleEndian.AppendUint64(tail, gbo.Length)
-	major, minor := footerNumbers(V2_0)
+	major, minor := footerNumbers(w.opts.Version)
 	tail = appendFooter(tail, Footer{
 		ColumnMetaStart:  metaStart,
 		CMOTableStart:    cmoStart,

@@ -1,5 +1,5 @@
 // Package structural decodes the pages of Lance 2.1 and 2.2 data files into
-// Arrow arrays.
+// Arrow arrays, and encodes flat columns into such pages.
 //
 // # Pages, layouts and compression
 //
@@ -72,11 +72,25 @@
 // return ErrUnsupported naming the page's layers; so do layouts and
 // encodings not listed above.
 //
+// # What is encoded
+//
+// EncodePage (encode.go) writes one page of a flat column of any of the
+// flat types above, choosing layouts as pylance does by default: all-null
+// pages as the constant (2.1: all-null) layout, values under 256 bytes as
+// mini-block chunks (Flat, inline bitpacking for integers when it saves
+// space, Variable for strings, FixedSizeList for vectors; definition
+// levels bitpacked out of line), wider values (long strings, vectors of
+// 256 bytes or more) as full-zip. 2.2 mini-block pages use the large-chunk
+// grammar, which pylance 14 requires of every 2.2 mini-block page. The
+// files encode_*.go hold one layout or codec each; they write nothing this
+// package's decoder, or pylance, does not read.
+//
 // Every length, count, offset, bit width and buffer index that comes from
 // the page is checked before use: malformed input yields an error wrapping
 // ErrCorrupt, never a panic. Decoded arrays are built with the caller's
 // allocator, except that a level-free full-zip page of fixed-width values
-// aliases its input buffer. The package assumes a little-endian host.
+// aliases its input buffer. On a big-endian host DecodePage and EncodePage
+// return ErrUnsupported.
 package structural
 
 import (
@@ -102,6 +116,9 @@ var ErrUnsupported = errors.New("unsupported lance data file feature")
 // returned array may alias them, so the caller must not modify them
 // afterwards. The caller owns the returned array and must Release it.
 func DecodePage(mem memory.Allocator, dt arrow.DataType, layout *enc21.PageLayout, numRows uint64, bufs [][]byte) (arrow.Array, error) {
+	if err := checkHost(); err != nil {
+		return nil, err
+	}
 	t, err := newTarget(dt)
 	if err != nil {
 		return nil, err

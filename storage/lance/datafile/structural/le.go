@@ -2,16 +2,27 @@ package structural
 
 import (
 	"encoding/binary"
+	"fmt"
 	"unsafe"
 )
 
-// The decoders reinterpret little-endian file bytes as native integers, so
-// they assume a little-endian host (every platform lancegate targets).
-func init() {
+// The decoders and encoders reinterpret little-endian file bytes as native
+// integers, so they need a little-endian host (every platform lancegate
+// targets). On any other host DecodePage and EncodePage return
+// ErrUnsupported; hostLittleEndian is a variable so tests can pretend.
+var hostLittleEndian = isLittleEndian()
+
+func isLittleEndian() bool {
 	var x uint16 = 1
-	if *(*byte)(unsafe.Pointer(&x)) != 1 {
-		panic("structural: big-endian hosts are not supported")
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}
+
+// checkHost reports ErrUnsupported on a big-endian host.
+func checkHost() error {
+	if !hostLittleEndian {
+		return fmt.Errorf("%w: big-endian host", ErrUnsupported)
 	}
+	return nil
 }
 
 type word interface {

@@ -1,5 +1,5 @@
-// Package fastlanes unpacks integers bit-packed in the FastLanes layout that
-// Lance uses for its bitpacking encodings.
+// Package fastlanes packs and unpacks integers in the FastLanes bit-packed
+// layout that Lance uses for its bitpacking encodings.
 //
 // FastLanes packs blocks of 1024 values of an unsigned type T of B bits
 // (8, 16, 32 or 64). The block is seen as 1024/B "lanes" of B rows; lane l
@@ -89,13 +89,21 @@ func unpackRows[T Unsigned](width int, in []T, out *[BlockLen]T) {
 	}
 }
 
-// Pack is the inverse of Unpack. It exists for tests and benchmarks: it
-// packs the low width bits of each value of in into WordsPerBlock words.
+// Pack is the inverse of Unpack: it packs the low width bits of each value
+// of in into a new slice of WordsPerBlock words.
 func Pack[T Unsigned](width int, in *[BlockLen]T) []T {
+	return PackInto(width, in, make([]T, WordsPerBlock[T](width)))
+}
+
+// PackInto packs the low width bits of each value of in into the first
+// WordsPerBlock[T](width) words of out, overwriting them, and returns
+// those words. out must be long enough and width must be in [0, bits of
+// T]; PackInto panics otherwise, so callers validate them first.
+func PackInto[T Unsigned](width int, in *[BlockLen]T, out []T) []T {
 	var z T
 	b := bitsOf(z)
 	lanes := BlockLen / b
-	out := make([]T, BlockLen*width/b)
+	out = out[:BlockLen*width/b]
 	if width == 0 {
 		return out
 	}
@@ -105,17 +113,33 @@ func Pack[T Unsigned](width int, in *[BlockLen]T) []T {
 	if width < b {
 		mask = T(1)<<uw - 1
 	}
-	for lane := 0; lane < lanes; lane++ {
-		var bit uint
-		for row := 0; row < b; row++ {
-			v := in[order[row/8]*16+(row%8)*128+lane] & mask
-			word := int(bit / ub)
-			shift := bit % ub
-			out[word*lanes+lane] |= v << shift
-			if shift+uw > ub {
-				out[(word+1)*lanes+lane] |= v >> (ub - shift)
+	// Row by row, all lanes at once, as unpackRows reads them. The rows
+	// fill the words exactly, so each word's first write (at shift 0, or
+	// the spill of the row before) assigns and later ones OR.
+	for row := 0; row < b; row++ {
+		bit := uint(row) * uw
+		word := int(bit / ub)
+		shift := bit % ub
+		base := order[row/8]*16 + (row%8)*128
+		src := in[base : base+lanes]
+		dst := out[word*lanes : word*lanes+lanes]
+		dst = dst[:len(src)]
+		if shift == 0 {
+			for l, v := range src {
+				dst[l] = v & mask
 			}
-			bit += uw
+		} else {
+			for l, v := range src {
+				dst[l] |= (v & mask) << shift
+			}
+		}
+		if shift+uw > ub {
+			up := ub - shift
+			next := out[(word+1)*lanes : (word+1)*lanes+lanes]
+			next = next[:len(src)]
+			for l, v := range src {
+				next[l] = (v & mask) >> up
+			}
 		}
 	}
 	return out

@@ -63,3 +63,29 @@ func BenchmarkUnpack64w10(b *testing.B) {
 		Unpack(10, p, &out)
 	}
 }
+
+// TestPackIntoOverwrites checks that PackInto does not depend on what its
+// output held before.
+func TestPackIntoOverwrites(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	for w := 0; w <= 32; w++ {
+		var in [BlockLen]uint32
+		for i := range in {
+			in[i] = r.Uint32() & (uint32(1)<<uint(w) - 1)
+		}
+		dirty := make([]uint32, WordsPerBlock[uint32](32))
+		for i := range dirty {
+			dirty[i] = r.Uint32()
+		}
+		got := PackInto(w, &in, dirty)
+		want := Pack(w, &in)
+		if len(got) != len(want) {
+			t.Fatalf("width %d: %d words, want %d", w, len(got), len(want))
+		}
+		var out [BlockLen]uint32
+		Unpack(w, got, &out)
+		if out != in {
+			t.Fatalf("width %d: PackInto over a dirty buffer does not round-trip", w)
+		}
+	}
+}
