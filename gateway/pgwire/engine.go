@@ -68,7 +68,12 @@ type Session interface {
 
 	// EndImplicit ends the implicit transaction that spans the statements
 	// of one simple Query message, or the messages before a Sync outside a
-	// transaction block: commit is true unless one of them failed.
+	// transaction block: commit is true unless one of them failed. It is
+	// called after every Query message and at every Sync, also inside a
+	// transaction block, where there is no implicit transaction to end and
+	// commit=false means a statement or message of the block failed
+	// (possibly with an error the protocol layer found itself, such as a
+	// bad Bind), so the block is now failed.
 	EndImplicit(ctx context.Context, commit bool) error
 
 	// Close ends the session (the client went away); an open transaction
