@@ -60,7 +60,9 @@ type Param struct {
 }
 
 // Call applies a resolved function or operator to arguments whose types
-// are exactly Func.Args (the planner inserts casts).
+// have the OIDs of Func.Args (the planner inserts casts where the OID
+// differs; a modifier difference such as vector(3) for vector or
+// numeric(10,2) for numeric needs no cast).
 type Call struct {
 	Func *Function
 	Args []Expr
@@ -68,9 +70,14 @@ type Call struct {
 
 // Cast converts Arg to type To with PostgreSQL's cast semantics
 // (including text input and output, and length checks such as vector(3)).
+//
+// Assign selects assignment semantics (INSERT and UPDATE targets): a
+// value too long for varchar(n) or char(n) is 22001 instead of being
+// truncated as an explicit CAST truncates it.
 type Cast struct {
-	Arg Expr
-	To  pgtype.Type
+	Arg    Expr
+	To     pgtype.Type
+	Assign bool
 }
 
 // When is one WHEN … THEN … arm of a Case.
@@ -134,15 +141,30 @@ type Coalesce struct {
 }
 
 // Function is one resolved overload of a scalar function or operator.
+// Resolve returns Functions; the registry's entries are never modified.
 type Function struct {
 	// Name is the function or operator name ("+", "l2_distance", …).
 	Name string
-	// Args are the argument types the kernel expects.
+	// Args are the argument types the kernel expects, one per argument
+	// of the call (for a variadic registry entry Resolve repeats the last
+	// type as often as the call needs).
 	Args []pgtype.Type
 	// Result is the result type.
 	Result pgtype.Type
-	// Kernel computes the function over whole arrays of n rows (all of
-	// length n); for strict functions the executor guarantees nothing
-	// about null slots, so kernels must propagate nulls.
+	// Variadic marks a registry entry whose last argument type repeats
+	// zero or more times (greatest, concat, …).
+	Variadic bool
+	// CalledOnNull marks a non-strict function (CALLED ON NULL INPUT):
+	// its kernel sees null arguments and decides itself. A strict
+	// function's result is NULL wherever an argument is NULL; Call.Eval
+	// short-circuits constant NULL arguments before calling the kernel.
+	CalledOnNull bool
+	// Kernel computes the function over whole arrays. Each argument has
+	// n values, or exactly 1 value that stands for all n rows (a
+	// constant, evaluated once per batch); the result has n values.
+	// Kernels must not fail on values in null slots (a division by zero
+	// under a NULL is no error) and must propagate nulls. A nil Kernel
+	// marks an overload that exists only so that resolution agrees with
+	// PostgreSQL's catalogue; calling it is 0A000.
 	Kernel func(ctx context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error)
 }
