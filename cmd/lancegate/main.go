@@ -1,0 +1,62 @@
+// Command lancegate is the one lancegate binary: the query node, plan
+// executor and agent roles (all three in one process by default), plus
+// operator subcommands.
+//
+//	lancegate serve [flags]    run the server (see `lancegate serve -h`)
+//	lancegate version          print the version
+//
+// Every flag of serve also reads the environment variable LANCEGATE_<FLAG>
+// (upper case, '-' as '_'), e.g. LANCEGATE_STORAGE; a flag given on the
+// command line wins.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		if err := serve(ctx, args[1:], stderr); err != nil {
+			fmt.Fprintln(stderr, "lancegate:", err)
+			return 1
+		}
+		return 0
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "lancegate", version)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "lancegate: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: lancegate <command> [flags]
+
+commands:
+  serve     run lancegate (query node, executor and agent; embedded default)
+  version   print the version
+`)
+}

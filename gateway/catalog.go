@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/lancegate/lancegate/executor/sqlstate"
+	"github.com/lancegate/lancegate/planner"
+)
+
+// sessionCatalog is the catalog a session's statements see: tables pinned
+// by the session's transaction, with its buffered writes.
+type sessionCatalog struct {
+	s *Session
+}
+
+var _ planner.Catalog = sessionCatalog{}
+
+func (c sessionCatalog) storage() *storageCatalog { return &storageCatalog{cat: c.s.e.cat} }
+
+// Table implements planner.Catalog: the first use of a table in a
+// transaction pins its newest version.
+func (c sessionCatalog) Table(ctx context.Context, name string) (planner.Table, error) {
+	tx := c.s.transaction()
+	if t, ok := tx.tables[name]; ok {
+		return t, nil
+	}
+	base, err := c.storage().Table(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	t := &txnTable{base: base.(*lanceTable), tx: tx}
+	tx.tables[name] = t
+	return t, nil
+}
+
+// ddl runs a schema change: refused inside an explicit block; otherwise
+// what the implicit transaction buffered is committed first.
+func (c sessionCatalog) ddl(ctx context.Context, name string) error {
+	tx := c.s.tx
+	if tx == nil {
+		return nil
+	}
+	if tx.explicit {
+		return sqlstate.New(sqlstate.FeatureNotSupported, "schema changes inside a transaction block are not supported").
+			WithHint("Run CREATE, DROP and ALTER TABLE outside BEGIN … COMMIT; they are not transactional.")
+	}
+	if err := c.s.commit(ctx, tx); err != nil {
+		return err
+	}
+	c.s.tx = newTxn(false)
+	return nil
+}
+
+// CreateTable implements planner.Catalog.
+func (c sessionCatalog) CreateTable(ctx context.Context, name string, cols []planner.ColumnDef, ifNotExists bool) (bool, error) {
+	if err := c.ddl(ctx, name); err != nil {
+		return false, err
+	}
+	return c.storage().CreateTable(ctx, name, cols, ifNotExists)
+}
+
+// DropTable implements planner.Catalog.
+func (c sessionCatalog) DropTable(ctx context.Context, name string, ifExists bool) (bool, error) {
+	if err := c.ddl(ctx, name); err != nil {
+		return false, err
+	}
+	return c.storage().DropTable(ctx, name, ifExists)
+}
+
+// alter runs ADD/DROP COLUMN for txnTable.
+func (t *txnTable) alter(ctx context.Context, run func(*lanceTable) error) error {
+	if t.tx.explicit {
+		return sqlstate.New(sqlstate.FeatureNotSupported, "schema changes inside a transaction block are not supported").
+			WithHint("Run ALTER TABLE outside BEGIN … COMMIT; it is not transactional.")
+	}
+	if err := t.commit(ctx); err != nil {
+		return err
+	}
+	t.discard()
+	if err := run(t.base); err != nil {
+		return err
+	}
+	delete(t.tx.tables, t.base.name)
+	return nil
+}

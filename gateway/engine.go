@@ -1,0 +1,90 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/lancegate/lancegate/executor/sqlstate"
+	"github.com/lancegate/lancegate/gateway/pgwire"
+	"github.com/lancegate/lancegate/storage/catalog"
+	"github.com/lancegate/lancegate/storage/objstore"
+)
+
+// Options configures an Engine.
+type Options struct {
+	// Version is lancegate's version, reported in server_version and
+	// version().
+	Version string
+	// Database is the one database's name ("lancegate").
+	Database string
+	// Mem allocates query memory; nil means memory.DefaultAllocator.
+	Mem memory.Allocator
+	// Logger receives session events; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine serves SQL over the tables of one storage root. It implements
+// pgwire.Engine.
+type Engine struct {
+	cat  *catalog.Catalog
+	opts Options
+}
+
+var _ pgwire.Engine = (*Engine)(nil)
+
+// NewEngine returns an engine over the tables in store.
+func NewEngine(store objstore.Store, opts Options) *Engine {
+	if opts.Version == "" {
+		opts.Version = "0.0.0"
+	}
+	if opts.Database == "" {
+		opts.Database = "lancegate"
+	}
+	if opts.Mem == nil {
+		opts.Mem = memory.DefaultAllocator
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Engine{cat: catalog.New(store), opts: opts}
+}
+
+// versionString is version()'s text.
+func (e *Engine) versionString() string {
+	arch := runtime.GOARCH
+	if arch == "amd64" {
+		arch = "x86_64"
+	}
+	return "PostgreSQL " + pgVersion + " (lancegate " + e.opts.Version + ") on " + arch + "-pc-linux-gnu, compiled by " + runtime.Version() + ", 64-bit"
+}
+
+// NewSession implements pgwire.Engine.
+func (e *Engine) NewSession(ctx context.Context, s pgwire.Startup) (pgwire.Session, error) {
+	if s.Database != e.opts.Database && s.Database != "postgres" {
+		return nil, sqlstate.New(sqlstate.InvalidCatalogName, "database %q does not exist", s.Database)
+	}
+	sess := newSession(e, s)
+	for k, v := range s.Params {
+		switch strings.ToLower(k) {
+		case "user", "database", "replication":
+			continue
+		case "options":
+			if err := sess.applyOptions(v); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if strings.HasPrefix(k, "_pq_.") {
+			continue
+		}
+		if _, _, err := sess.settings.set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	sess.settings.values["session_authorization"] = s.User
+	return sess, nil
+}

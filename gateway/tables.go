@@ -1,0 +1,320 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/compute"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/lancegate/lancegate/executor"
+	"github.com/lancegate/lancegate/executor/pgtype"
+	"github.com/lancegate/lancegate/executor/scan"
+	"github.com/lancegate/lancegate/executor/sqlstate"
+	"github.com/lancegate/lancegate/planner"
+	"github.com/lancegate/lancegate/storage/catalog"
+	"github.com/lancegate/lancegate/storage/lance"
+	"github.com/lancegate/lancegate/storage/objstore"
+)
+
+// storageCatalog is the planner's view of the tables in storage: every
+// lookup opens the newest committed version (a statement's snapshot).
+type storageCatalog struct {
+	cat *catalog.Catalog
+}
+
+var _ planner.Catalog = (*storageCatalog)(nil)
+
+func (c *storageCatalog) Table(ctx context.Context, name string) (planner.Table, error) {
+	ds, err := c.cat.Open(ctx, name)
+	if err != nil {
+		return nil, storageError(err, name)
+	}
+	return newLanceTable(c, name, ds)
+}
+
+func (c *storageCatalog) CreateTable(ctx context.Context, name string, cols []planner.ColumnDef, ifNotExists bool) (bool, error) {
+	fields := make([]arrow.Field, len(cols))
+	for i, col := range cols {
+		f, err := pgtype.Field(col.Name, col.Type, !col.NotNull)
+		if err != nil {
+			return false, sqlstate.New(sqlstate.FeatureNotSupported, "column %q: %v", col.Name, err)
+		}
+		fields[i] = f
+	}
+	_, err := c.cat.Create(ctx, name, arrow.NewSchema(fields, nil))
+	if errors.Is(err, catalog.ErrTableExists) {
+		if ifNotExists {
+			return false, nil
+		}
+		return false, sqlstate.New(sqlstate.DuplicateTable, "relation %q already exists", name)
+	}
+	if err != nil {
+		return false, storageError(err, name)
+	}
+	return true, nil
+}
+
+func (c *storageCatalog) DropTable(ctx context.Context, name string, ifExists bool) (bool, error) {
+	err := c.cat.Drop(ctx, name)
+	if errors.Is(err, catalog.ErrNoTable) {
+		if ifExists {
+			return false, nil
+		}
+		return false, sqlstate.New(sqlstate.UndefinedTable, "table %q does not exist", name)
+	}
+	if err != nil {
+		return false, storageError(err, name)
+	}
+	return true, nil
+}
+
+// lanceTable is one snapshot of a table stored as a Lance dataset.
+type lanceTable struct {
+	cat  *storageCatalog
+	name string
+	ds   *lance.Dataset
+	cols []planner.ColumnDef
+}
+
+var _ planner.Table = (*lanceTable)(nil)
+
+func newLanceTable(c *storageCatalog, name string, ds *lance.Dataset) (*lanceTable, error) {
+	t := &lanceTable{cat: c, name: name, ds: ds}
+	for i, f := range ds.Schema().Arrow().Fields() {
+		if r := ds.Schema().Unsupported(i); r != "" {
+			// Columns of types lancegate cannot serve are left out of the
+			// table's SQL view; the rest of the table stays usable.
+			continue
+		}
+		typ, err := pgtype.FromField(f)
+		if err != nil {
+			continue
+		}
+		t.cols = append(t.cols, planner.ColumnDef{Name: f.Name, Type: typ, NotNull: !f.Nullable})
+	}
+	return t, nil
+}
+
+func (t *lanceTable) Name() string                 { return t.name }
+func (t *lanceTable) OID() uint32                  { return 0 }
+func (t *lanceTable) Columns() []planner.ColumnDef { return t.cols }
+func (t *lanceTable) Version() uint64              { return t.ds.Version() }
+
+// datasetColumn maps a SQL column index to the dataset's column index.
+func (t *lanceTable) datasetColumn(i int) int {
+	return t.ds.Schema().Index(t.cols[i].Name)
+}
+
+func (t *lanceTable) AtVersion(ctx context.Context, v uint64) (planner.Table, error) {
+	ds, err := lance.OpenVersion(ctx, t.ds.Store(), t.ds.Root(), v)
+	if errors.Is(err, lance.ErrNotFound) {
+		return nil, sqlstate.New(sqlstate.InvalidParameterValue, "table %q has no version %d", t.name, v)
+	}
+	if err != nil {
+		return nil, storageError(err, t.name)
+	}
+	return newLanceTable(t.cat, t.name, ds)
+}
+
+func (t *lanceTable) AsOf(ctx context.Context, at time.Time) (planner.Table, error) {
+	ds, err := lance.OpenAsOf(ctx, t.ds.Store(), t.ds.Root(), at)
+	if errors.Is(err, lance.ErrNotFound) {
+		return nil, sqlstate.New(sqlstate.InvalidParameterValue, "table %q has no version committed at or before %s", t.name, at.UTC().Format(time.RFC3339Nano))
+	}
+	if err != nil {
+		return nil, storageError(err, t.name)
+	}
+	return newLanceTable(t.cat, t.name, ds)
+}
+
+func (t *lanceTable) Versions(ctx context.Context) ([]planner.VersionInfo, error) {
+	vs, err := lance.ListVersions(ctx, t.ds.Store(), t.ds.Root())
+	if err != nil {
+		return nil, storageError(err, t.name)
+	}
+	out := make([]planner.VersionInfo, len(vs))
+	for i, v := range vs {
+		out[i] = planner.VersionInfo{Version: v.Version, Timestamp: v.Timestamp, Operation: v.Operation, Rows: v.Rows}
+	}
+	return out, nil
+}
+
+func (t *lanceTable) Scan(ctx context.Context, cols []int, withRowAddr bool, mem memory.Allocator) (executor.Operator, error) {
+	dcols := make([]int, len(cols))
+	for i, c := range cols {
+		dcols[i] = t.datasetColumn(c)
+	}
+	op, err := scan.NewLance(t.ds, lance.ScanOptions{Columns: dcols, WithRowAddress: withRowAddr, Mem: mem})
+	if err != nil {
+		return nil, storageError(err, t.name)
+	}
+	return op, nil
+}
+
+// conform relabels and, where the dataset stores a different Arrow type
+// than the SQL type's canonical one (large_string for text, say), casts
+// rows to the dataset's schema. Columns of the dataset that SQL does not
+// see are filled with nulls.
+func (t *lanceTable) conform(ctx context.Context, recs []arrow.Record) (array.RecordReader, error) {
+	schema := t.ds.Schema().Arrow()
+	mem := memory.DefaultAllocator
+	var out []arrow.Record
+	fail := func(err error) (array.RecordReader, error) {
+		for _, r := range out {
+			r.Release()
+		}
+		return nil, err
+	}
+	for _, rec := range recs {
+		cols := make([]arrow.Array, schema.NumFields())
+		for j, f := range schema.Fields() {
+			src := -1
+			for i, c := range t.cols {
+				if c.Name == f.Name {
+					src = i
+				}
+			}
+			switch {
+			case src < 0:
+				cols[j] = array.MakeArrayOfNull(mem, f.Type, int(rec.NumRows()))
+			case arrow.TypeEqual(rec.Column(src).DataType(), f.Type):
+				cols[j] = rec.Column(src)
+				cols[j].Retain()
+			default:
+				c, err := compute.CastArray(compute.WithAllocator(ctx, mem), rec.Column(src), compute.SafeCastOptions(f.Type))
+				if err != nil {
+					for _, a := range cols[:j] {
+						if a != nil {
+							a.Release()
+						}
+					}
+					return fail(sqlstate.New(sqlstate.DatatypeMismatch, "cannot store column %q as %s: %v", f.Name, f.Type, err))
+				}
+				cols[j] = c
+			}
+		}
+		out = append(out, array.NewRecord(schema, cols, rec.NumRows()))
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	rr, err := array.NewRecordReader(schema, out)
+	for _, r := range out {
+		r.Release()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rr, nil
+}
+
+func (t *lanceTable) Insert(ctx context.Context, rows []arrow.Record) error {
+	rr, err := t.conform(ctx, rows)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	ds, err := t.ds.Append(ctx, rr, lance.WriteOptions{})
+	if err != nil {
+		return storageError(err, t.name)
+	}
+	t.ds = ds
+	return nil
+}
+
+// byFragment groups row addresses (fragment << 32 | offset) by fragment.
+func byFragment(addrs []uint64) map[uint64]*roaring.Bitmap {
+	out := map[uint64]*roaring.Bitmap{}
+	for _, a := range addrs {
+		f := a >> 32
+		if out[f] == nil {
+			out[f] = roaring.New()
+		}
+		out[f].Add(uint32(a))
+	}
+	return out
+}
+
+func (t *lanceTable) Delete(ctx context.Context, addrs []uint64) error {
+	ds, err := t.ds.Delete(ctx, byFragment(addrs), "")
+	if err != nil {
+		return storageError(err, t.name)
+	}
+	t.ds = ds
+	return nil
+}
+
+func (t *lanceTable) Update(ctx context.Context, addrs []uint64, rows []arrow.Record) error {
+	rr, err := t.conform(ctx, rows)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	ds, err := t.ds.Update(ctx, byFragment(addrs), rr, lance.WriteOptions{})
+	if err != nil {
+		return storageError(err, t.name)
+	}
+	t.ds = ds
+	return nil
+}
+
+func (t *lanceTable) AddColumn(ctx context.Context, col planner.ColumnDef) error {
+	f, err := pgtype.Field(col.Name, col.Type, true)
+	if err != nil {
+		return sqlstate.New(sqlstate.FeatureNotSupported, "column %q: %v", col.Name, err)
+	}
+	ds, err := t.ds.AddColumns(ctx, []arrow.Field{f})
+	if err != nil {
+		return storageError(err, t.name)
+	}
+	t.ds = ds
+	return nil
+}
+
+func (t *lanceTable) DropColumn(ctx context.Context, name string) error {
+	ds, err := t.ds.DropColumns(ctx, []string{name})
+	if err != nil {
+		return storageError(err, t.name)
+	}
+	t.ds = ds
+	return nil
+}
+
+// storageError gives storage errors their SQLSTATE: the one place where
+// storage's sentinels meet SQL.
+func storageError(err error, table string) error {
+	if err == nil || sqlstate.As(err) != nil {
+		return err
+	}
+	switch {
+	case errors.Is(err, catalog.ErrNoTable):
+		return sqlstate.Wrap(err, sqlstate.UndefinedTable, "relation %q does not exist", table)
+	case errors.Is(err, catalog.ErrInvalidName):
+		return sqlstate.Wrap(err, sqlstate.InvalidParameterValue, "invalid table name %q", table)
+	case errors.Is(err, lance.ErrCommitConflict):
+		return sqlstate.Wrap(err, sqlstate.SerializationFailure, "could not serialize access due to concurrent update")
+	case errors.Is(err, lance.ErrNullViolation):
+		return sqlstate.Wrap(err, sqlstate.NotNullViolation, "")
+	case errors.Is(err, lance.ErrColumnExists):
+		return sqlstate.Wrap(err, sqlstate.DuplicateColumn, "")
+	case errors.Is(err, lance.ErrNoColumn):
+		return sqlstate.Wrap(err, sqlstate.UndefinedColumn, "")
+	case errors.Is(err, lance.ErrUnsupported), errors.Is(err, lance.ErrUnsupportedType):
+		return sqlstate.Wrap(err, sqlstate.FeatureNotSupported, "table %q: %v", table, err)
+	case errors.Is(err, lance.ErrCorrupt):
+		return sqlstate.Wrap(err, sqlstate.DataCorrupted, "table %q: %v", table, err)
+	case errors.Is(err, lance.ErrNotFound), errors.Is(err, objstore.ErrNotExist):
+		return sqlstate.Wrap(err, sqlstate.UndefinedTable, "relation %q does not exist", table)
+	case errors.Is(err, context.Canceled):
+		return sqlstate.Wrap(err, sqlstate.QueryCanceled, "canceling statement due to user request")
+	case errors.Is(err, context.DeadlineExceeded):
+		return sqlstate.Wrap(err, sqlstate.QueryCanceled, "canceling statement due to statement timeout")
+	}
+	return sqlstate.Wrap(err, sqlstate.IOError, "table %q: %v", table, fmt.Sprint(err))
+}

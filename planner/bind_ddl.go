@@ -1,0 +1,147 @@
+package planner
+
+import (
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/lancegate/lancegate/executor/sqlstate"
+)
+
+// createTablePlan is CREATE TABLE.
+type createTablePlan struct {
+	name        string
+	cols        []ColumnDef
+	ifNotExists bool
+}
+
+// dropTablePlan is DROP TABLE.
+type dropTablePlan struct {
+	names    []string
+	ifExists bool
+}
+
+// alterTablePlan is ALTER TABLE … ADD COLUMN / DROP COLUMN.
+type alterTablePlan struct {
+	table string
+	add   []ColumnDef
+	drop  []string
+	// ifNotExists / ifExists per add / drop.
+	addIfNotExists []bool
+	dropIfExists   []bool
+}
+
+// columnDef binds one column definition; its type comes from the dialect
+// bridge's record of what the client wrote, never from TiDB's types.
+func (b *binder) columnDef(c *ast.ColumnDef) (ColumnDef, error) {
+	name, mod, ok := b.src.ColumnType(c)
+	if !ok {
+		return ColumnDef{}, sqlstate.New(sqlstate.SyntaxError, "column %q has no type", c.Name.Name.O).WithPosition(b.pos(c))
+	}
+	if name == "serial" {
+		return ColumnDef{}, sqlstate.New(sqlstate.FeatureNotSupported, "serial columns are not supported yet (they need sequences)").WithPosition(b.pos(c))
+	}
+	t, err := typeByName(name, mod)
+	if err != nil {
+		return ColumnDef{}, withPos(err, b.pos(c))
+	}
+	if err := storable(t); err != nil {
+		return ColumnDef{}, withPos(err, b.pos(c))
+	}
+	d := ColumnDef{Name: c.Name.Name.O, Type: t}
+	for _, o := range c.Options {
+		switch o.Tp {
+		case ast.ColumnOptionNotNull:
+			d.NotNull = true
+		case ast.ColumnOptionNull:
+			d.NotNull = false
+		case ast.ColumnOptionPrimaryKey, ast.ColumnOptionUniqKey:
+			return ColumnDef{}, sqlstate.New(sqlstate.FeatureNotSupported, "PRIMARY KEY and UNIQUE constraints are not supported yet: lancegate would not enforce them").WithPosition(b.pos(c))
+		case ast.ColumnOptionDefaultValue:
+			return ColumnDef{}, sqlstate.New(sqlstate.FeatureNotSupported, "column defaults are not supported yet").WithPosition(b.pos(c))
+		case ast.ColumnOptionComment:
+		default:
+			return ColumnDef{}, sqlstate.New(sqlstate.FeatureNotSupported, "column constraint %d is not supported", o.Tp).WithPosition(b.pos(c))
+		}
+	}
+	return d, nil
+}
+
+func (b *binder) bindCreateTable(s *ast.CreateTableStmt) (*createTablePlan, error) {
+	if s.Select != nil || s.ReferTable != nil {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "CREATE TABLE AS and LIKE are not supported yet").WithPosition(b.pos(s))
+	}
+	if s.TemporaryKeyword != ast.TemporaryNone {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "temporary tables are not supported").WithPosition(b.pos(s))
+	}
+	if len(s.Constraints) > 0 {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "table constraints are not supported yet: lancegate would not enforce them").WithPosition(b.pos(s))
+	}
+	if sch := s.Table.Schema.O; sch != "" && sch != "public" {
+		return nil, sqlstate.New(sqlstate.InvalidSchemaName, "schema %q does not exist", sch).WithPosition(b.pos(s.Table))
+	}
+	p := &createTablePlan{name: s.Table.Name.O, ifNotExists: s.IfNotExists}
+	seen := map[string]bool{}
+	for _, c := range s.Cols {
+		d, err := b.columnDef(c)
+		if err != nil {
+			return nil, err
+		}
+		if seen[d.Name] {
+			return nil, sqlstate.New(sqlstate.DuplicateColumn, "column %q specified more than once", d.Name).WithPosition(b.pos(c))
+		}
+		seen[d.Name] = true
+		p.cols = append(p.cols, d)
+	}
+	if len(p.cols) == 0 {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "tables need at least one column").WithPosition(b.pos(s))
+	}
+	return p, nil
+}
+
+func (b *binder) bindDropTable(s *ast.DropTableStmt) (*dropTablePlan, error) {
+	if s.IsView {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "views are not supported yet").WithPosition(b.pos(s))
+	}
+	p := &dropTablePlan{ifExists: s.IfExists}
+	for _, t := range s.Tables {
+		if sch := t.Schema.O; sch != "" && sch != "public" {
+			if s.IfExists {
+				continue
+			}
+			return nil, sqlstate.New(sqlstate.UndefinedTable, "table %q does not exist", sch+"."+t.Name.O).WithPosition(b.pos(t))
+		}
+		p.names = append(p.names, t.Name.O)
+	}
+	return p, nil
+}
+
+func (b *binder) bindAlterTable(s *ast.AlterTableStmt) (*alterTablePlan, error) {
+	if sch := s.Table.Schema.O; sch != "" && sch != "public" {
+		return nil, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", sch+"."+s.Table.Name.O).WithPosition(b.pos(s.Table))
+	}
+	p := &alterTablePlan{table: s.Table.Name.O}
+	for _, spec := range s.Specs {
+		switch spec.Tp {
+		case ast.AlterTableAddColumns:
+			if len(spec.NewConstraints) > 0 {
+				return nil, sqlstate.New(sqlstate.FeatureNotSupported, "constraints are not supported yet").WithPosition(b.pos(spec))
+			}
+			for _, c := range spec.NewColumns {
+				d, err := b.columnDef(c)
+				if err != nil {
+					return nil, err
+				}
+				if d.NotNull {
+					return nil, sqlstate.New(sqlstate.NotNullViolation, "column %q of relation %q contains null values", d.Name, p.table).WithPosition(b.pos(c))
+				}
+				p.add = append(p.add, d)
+				p.addIfNotExists = append(p.addIfNotExists, spec.IfNotExists)
+			}
+		case ast.AlterTableDropColumn:
+			p.drop = append(p.drop, spec.OldColumnName.Name.O)
+			p.dropIfExists = append(p.dropIfExists, spec.IfExists)
+		default:
+			return nil, sqlstate.New(sqlstate.FeatureNotSupported, "this ALTER TABLE action is not supported yet").WithPosition(b.pos(spec))
+		}
+	}
+	return p, nil
+}

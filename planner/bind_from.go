@@ -1,0 +1,226 @@
+package planner
+
+import (
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow/scalar"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/lancegate/lancegate/executor/expr"
+	"github.com/lancegate/lancegate/executor/pgtype"
+	"github.com/lancegate/lancegate/executor/sqlstate"
+)
+
+// bindFrom binds a FROM clause (a join tree) into a node and its scope.
+func (b *binder) bindFrom(j *ast.Join) (node, *scope, error) {
+	if j.Right == nil {
+		return b.bindFromItem(j.Left)
+	}
+	if j.NaturalJoin || len(j.Using) > 0 {
+		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "NATURAL JOIN and JOIN … USING are not supported yet").WithPosition(b.pos(j))
+	}
+	left, ls, err := b.bindFromItem(j.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rs, err := b.bindFromItem(j.Right)
+	if err != nil {
+		return nil, nil, err
+	}
+	kind := joinInner
+	swap := false
+	switch j.Tp {
+	case ast.LeftJoin:
+		kind = joinLeft
+	case ast.RightJoin:
+		kind, swap = joinLeft, true
+	case ast.CrossJoin:
+		if j.On == nil {
+			kind = joinCross
+		}
+	}
+	if swap {
+		left, right, ls, rs = right, left, rs, ls
+	}
+	sc := concat(ls, rs)
+	jn := &joinNode{left: left, right: right, kind: kind, out: sc.cols}
+	if j.On != nil {
+		if hasAggregate(j.On.Expr) {
+			return nil, nil, sqlstate.New(sqlstate.GroupingError, "aggregate functions are not allowed in JOIN conditions").WithPosition(b.pos(j.On.Expr))
+		}
+		cond, err := b.bindBool(j.On.Expr, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		jn.cond = cond
+	}
+	if !swap {
+		return jn, sc, nil
+	}
+	// Restore the written column order: the original left side first.
+	nr := len(rs.cols)
+	var exprs []expr.Expr
+	var cols []column
+	for i := range ls.cols {
+		cols = append(cols, ls.cols[i])
+		exprs = append(exprs, &expr.Column{Index: nr + i, T: ls.cols[i].typ, Name: ls.cols[i].name})
+	}
+	for i := range rs.cols {
+		cols = append(cols, rs.cols[i])
+		exprs = append(exprs, &expr.Column{Index: i, T: rs.cols[i].typ, Name: rs.cols[i].name})
+	}
+	return &projectNode{in: jn, exprs: exprs, out: cols}, &scope{cols: cols}, nil
+}
+
+func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
+	switch n := rs.(type) {
+	case *ast.Join:
+		return b.bindFrom(n)
+	case *ast.TableSource:
+		if fn := b.src.TableFunction(n); fn != nil {
+			return b.bindTableFunction(fn, n)
+		}
+		alias := n.AsName.O
+		switch src := n.Source.(type) {
+		case *ast.TableName:
+			if alias == "" {
+				alias = src.Name.O
+			}
+			return b.bindTable(src, alias)
+		case *ast.SelectStmt, *ast.SetOprStmt:
+			q, err := b.bindQuery(src.(ast.ResultSetNode))
+			if err != nil {
+				return nil, nil, err
+			}
+			cols := make([]column, len(q.cols))
+			for i, c := range q.cols {
+				c.table = alias
+				if i < len(n.ColumnNames) {
+					c.name = n.ColumnNames[i].O
+				}
+				c.hidden = false
+				cols[i] = c
+			}
+			if len(n.ColumnNames) > len(cols) {
+				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), len(n.ColumnNames)).WithPosition(b.pos(n))
+			}
+			return q.root, &scope{cols: cols}, nil
+		case *ast.Join:
+			return b.bindFrom(src)
+		}
+		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "FROM item %T is not supported", n.Source).WithPosition(b.pos(n))
+	case *ast.TableName:
+		return b.bindTable(n, n.Name.O)
+	case *ast.SelectStmt:
+		q, err := b.bindQuery(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		return q.root, &scope{cols: q.cols}, nil
+	}
+	return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "FROM item %T is not supported", rs).WithPosition(b.pos(rs))
+}
+
+// resolveTable resolves a table name and its AS OF clause to a snapshot.
+func (b *binder) resolveTable(tn *ast.TableName) (Table, tableRef, error) {
+	if s := tn.Schema.O; s != "" && s != "public" {
+		return nil, tableRef{}, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", s+"."+tn.Name.O).WithPosition(b.pos(tn))
+	}
+	ref := tableRef{name: tn.Name.O}
+	t, err := b.cat.Table(b.ctx, ref.name)
+	if err != nil {
+		return nil, ref, withPos(err, b.pos(tn))
+	}
+	if tn.AsOf != nil {
+		if t, err = b.applyAsOf(t, tn.AsOf, &ref); err != nil {
+			return nil, ref, withPos(err, b.pos(tn))
+		}
+	}
+	ref.bound = t.Columns()
+	return t, ref, nil
+}
+
+// applyAsOf pins a table to AS OF VERSION n (the dialect's
+// __lg_version(n)) or AS OF TIMESTAMP expr.
+func (b *binder) applyAsOf(t Table, asOf *ast.AsOfClause, ref *tableRef) (Table, error) {
+	if fc, ok := asOf.TsExpr.(*ast.FuncCallExpr); ok && strings.EqualFold(fc.FnName.O, "__lg_version") {
+		if len(fc.Args) != 1 {
+			return nil, sqlstate.New(sqlstate.SyntaxError, "AS OF VERSION takes one version number")
+		}
+		v, ok := constInt(fc.Args[0])
+		if !ok || v <= 0 {
+			return nil, sqlstate.New(sqlstate.InvalidParameterValue, "AS OF VERSION needs a positive integer constant")
+		}
+		ref.version = uint64(v)
+		return t.AtVersion(b.ctx, uint64(v))
+	}
+	e, err := b.bindExpr(asOf.TsExpr, &scope{})
+	if err != nil {
+		return nil, err
+	}
+	e, err = b.coerce(e, pgtype.TimestampTZ, asOf)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := e.(*expr.Const)
+	if !ok || c.Value == nil || !c.Value.IsValid() {
+		return nil, sqlstate.New(sqlstate.InvalidParameterValue, "AS OF TIMESTAMP needs a constant timestamp")
+	}
+	ts, ok := c.Value.(*scalar.Timestamp)
+	if !ok {
+		return nil, sqlstate.New(sqlstate.InternalError, "timestamp constant of %T", c.Value)
+	}
+	us := int64(ts.Value)
+	ref.asOf, ref.hasAsOf = us, true
+	return t.AsOf(b.ctx, time.UnixMicro(us))
+}
+
+func (b *binder) bindTable(tn *ast.TableName, alias string) (node, *scope, error) {
+	t, ref, err := b.resolveTable(tn)
+	if err != nil {
+		return nil, nil, err
+	}
+	defs := t.Columns()
+	n := &scanNode{table: ref}
+	for i, d := range defs {
+		n.cols = append(n.cols, i)
+		n.out = append(n.out, column{table: alias, name: d.Name, typ: d.Type, tableOID: t.OID(), attNum: int16(i + 1)})
+	}
+	return n, &scope{cols: n.out}, nil
+}
+
+// bindTableFunction binds a function in FROM: lance_versions('t') lists a
+// table's versions.
+func (b *binder) bindTableFunction(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *scope, error) {
+	name := strings.ToLower(fn.FnName.O)
+	if name != "lance_versions" {
+		return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s does not exist", name).WithPosition(b.pos(fn))
+	}
+	if len(fn.Args) != 1 {
+		return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function lance_versions takes one table name").WithPosition(b.pos(fn))
+	}
+	tname, ok := constString(fn.Args[0])
+	if !ok {
+		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "lance_versions needs a constant table name").WithPosition(b.pos(fn))
+	}
+	if _, err := b.cat.Table(b.ctx, tname); err != nil {
+		return nil, nil, withPos(err, b.pos(fn))
+	}
+	alias := ts.AsName.O
+	if alias == "" {
+		alias = name
+	}
+	out := []column{
+		{table: alias, name: "version", typ: pgtype.Int8},
+		{table: alias, name: "timestamp", typ: pgtype.TimestampTZ},
+		{table: alias, name: "operation", typ: pgtype.Text},
+		{table: alias, name: "rows", typ: pgtype.Int8},
+	}
+	for i, c := range ts.ColumnNames {
+		if i < len(out) {
+			out[i].name = c.O
+		}
+	}
+	return &versionsNode{table: tname, out: out}, &scope{cols: out}, nil
+}

@@ -1,0 +1,51 @@
+// Package planner turns one SQL statement into a plan the executor runs,
+// with PostgreSQL's semantics.
+//
+//	client text ─▶ dialect (planner/dialect): PG lexer, rewrite to TiDB-dialect text, TiDB parser
+//	           ─▶ binder (bind_*.go): names → columns, PG typing and overloads, parameter types
+//	           ─▶ plan nodes (plan.go): scan, filter, project, aggregate, sort, top-k, limit, join
+//	           ─▶ rules (rules.go): Sort+Limit → TopK (exact vector search), column pruning
+//	           ─▶ build (build.go): executor operators, once per execution
+//
+// # A worked query
+//
+//	SELECT id, embedding <-> $1 AS d FROM items WHERE cat = 'b' ORDER BY d LIMIT 5
+//
+// The dialect bridge rewrites the pgvector operator to VEC_L2_DISTANCE and
+// $1 to a marker. The binder resolves items (a Catalog snapshot), binds cat
+// = 'b' (the literal is unknown-typed, so it is parsed as text), resolves
+// <-> for (vector(3), unknown) to the vector overload, which types $1 as
+// vector, and names the output columns id and d. ORDER BY d refers to the
+// second output column. The plan is
+//
+//	TopK 5 by d
+//	  -> Project id, VEC_L2_DISTANCE(embedding, $1)
+//	       -> Filter cat = 'b'
+//	            -> Scan items [id, cat, embedding]
+//
+// and executes as a scan feeding a bounded heap: the whole table is never
+// sorted.
+//
+// # Binding rules
+//
+// Untyped literals and parameters stay of type unknown until a context
+// fixes their type (an operator's other operand, a column assigned to, a
+// cast); parameters nothing types become text, as PostgreSQL does.
+// Aggregation follows SQL: above an aggregate only grouped expressions and
+// aggregates are visible (42803 otherwise). Names are compared exactly:
+// the dialect bridge has already folded unquoted identifiers.
+//
+// # Snapshots
+//
+// A prepared plan names its tables; every execution resolves them again
+// through the Catalog it is given (the gateway's view: a statement's or a
+// transaction's snapshot). A table whose columns changed since binding
+// fails with 0A000 "cached plan must not change result type", which
+// drivers answer by preparing again.
+//
+// # Not yet
+//
+// Subqueries in expressions, UNION, window functions, CTEs, NATURAL and
+// USING joins, column defaults and constraints other than NOT NULL are
+// refused with 0A000 and a position.
+package planner

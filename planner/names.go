@@ -1,0 +1,54 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// fieldName is the name PostgreSQL gives an unaliased select-list
+// expression: a column's name, a function's name, a cast's operand name or
+// else its type name, "case", "coalesce", or "?column?".
+func (b *binder) fieldName(e ast.ExprNode) string {
+	switch n := e.(type) {
+	case *ast.ParenthesesExpr:
+		return b.fieldName(n.Expr)
+	case *ast.ColumnNameExpr:
+		return n.Name.Name.O
+	case *ast.AggregateFuncExpr:
+		return strings.ToLower(n.F)
+	case *ast.CaseExpr:
+		return "case"
+	case *ast.FuncCallExpr:
+		name := strings.ToLower(n.FnName.O)
+		switch name {
+		case "__pg_cast":
+			if len(n.Args) > 0 {
+				if inner := b.fieldName(n.Args[0]); inner != "?column?" {
+					return inner
+				}
+			}
+			if len(n.Args) > 1 {
+				if t, ok := constString(n.Args[1]); ok {
+					if ty, err := typeByName(t, -1); err == nil {
+						return ty.Info().Name
+					}
+					t = strings.TrimPrefix(t, "pg_catalog.")
+					return t
+				}
+			}
+			return "?column?"
+		case "__pg_op", "__pg_nulls":
+			return "?column?"
+		case "vec_l2_distance", "vec_cosine_distance", "vec_negative_inner_product", "vec_l1_distance":
+			return "?column?"
+		case "current_timestamp":
+			return "current_timestamp"
+		}
+		if strings.HasPrefix(name, "__") {
+			return "?column?"
+		}
+		return name
+	}
+	return "?column?"
+}
