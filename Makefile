@@ -7,11 +7,11 @@ VENV_PY   := $(VENV)/bin/python
 REQS      := sqltests/lanceinterop/requirements.txt
 STAMP     := $(VENV)/.installed
 
-.PHONY: test unit vet fmt-check venv bench fuzz clean
+.PHONY: test unit vet fmt-check venv tools bench clean
 
 ## test: everything CI runs: format and vet checks, then every test with the
 ## race detector, with the pylance interoperability suites required.
-test: fmt-check vet venv
+test: fmt-check vet venv tools
 	LANCEGATE_PYTHON=$(VENV_PY) LANCEGATE_REQUIRE_INTEROP=1 $(GO) test -race -timeout 20m ./...
 
 ## unit: Go tests without the Python interoperability suites.
@@ -23,6 +23,11 @@ vet:
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## tools: command-line clients the tests drive (psql).
+tools:
+	@command -v psql >/dev/null || { echo "installing postgresql-client for psql"; \
+		(sudo -n true 2>/dev/null && SUDO=sudo || SUDO=; $$SUDO apt-get install -y -q postgresql-client >/dev/null) ; }
 
 ## venv: the Python virtualenv with pylance, lancedb and pyarrow.
 venv: $(STAMP)

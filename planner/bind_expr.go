@@ -395,7 +395,30 @@ func (b *binder) coerce(x expr.Expr, t pgtype.Type, n ast.Node) (expr.Expr, erro
 	if !expr.CanCast(x.Type(), t) {
 		return nil, sqlstate.New(sqlstate.CannotCoerce, "cannot cast type %s to %s", x.Type(), t).WithPosition(b.pos(n))
 	}
-	return &expr.Cast{Arg: x, To: t}, nil
+	return b.fold(&expr.Cast{Arg: x, To: t}, n)
+}
+
+// fold evaluates a cast of a constant at bind time (int4 2 becomes int8
+// 2), so plans and EXPLAIN show constants, and a bad value is reported
+// with its position.
+func (b *binder) fold(c *expr.Cast, n ast.Node) (expr.Expr, error) {
+	k, ok := c.Arg.(*expr.Const)
+	if !ok {
+		return c, nil
+	}
+	if c.To == pgtype.Numeric && numScale(k) == 0 {
+		// An integer constant becomes a numeric of scale 0, keeping its
+		// display scale for the arithmetic around it.
+		c = &expr.Cast{Arg: k, To: pgtype.NumericOf(38, 0)}
+	}
+	if k.Value == nil || !k.Value.IsValid() {
+		return &expr.Const{T: c.To}, nil
+	}
+	v, err := evalConst(b.ctx, c, b.tz())
+	if err != nil {
+		return nil, withPos(err, b.pos(n))
+	}
+	return &expr.Const{Value: v, T: c.To}, nil
 }
 
 // unify finds the common type of args as PostgreSQL's select_common_type

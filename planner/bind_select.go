@@ -172,7 +172,7 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 						return nil, sqlstate.New(sqlstate.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list").WithPosition(b.pos(it))
 					}
 					exprs = append(exprs, x)
-					out = append(out, column{name: "?order?", typ: x.Type(), hidden: true})
+					out = append(out, column{name: x.String(), typ: x.Type(), hidden: true})
 					idx = len(exprs) - 1
 				}
 			}
