@@ -82,12 +82,23 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 			return b.bindTableFunction(fn, n)
 		}
 		alias := n.AsName.O
+		aliases := b.src.ColumnAliases(n)
 		switch src := n.Source.(type) {
 		case *ast.TableName:
 			if alias == "" {
 				alias = src.Name.O
 			}
-			return b.bindTable(src, alias)
+			nd, sc, err := b.bindTable(src, alias)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(aliases) > len(sc.cols) {
+				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(sc.cols), len(aliases)).WithPosition(b.pos(n))
+			}
+			for i, a := range aliases {
+				sc.cols[i].name = a
+			}
+			return nd, sc, nil
 		case *ast.SelectStmt, *ast.SetOprStmt:
 			q, err := b.bindQuery(src.(ast.ResultSetNode))
 			if err != nil {
@@ -99,11 +110,14 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 				if i < len(n.ColumnNames) {
 					c.name = n.ColumnNames[i].O
 				}
+				if i < len(aliases) {
+					c.name = aliases[i]
+				}
 				c.hidden = false
 				cols[i] = c
 			}
-			if len(n.ColumnNames) > len(cols) {
-				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), len(n.ColumnNames)).WithPosition(b.pos(n))
+			if len(n.ColumnNames) > len(cols) || len(aliases) > len(cols) {
+				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), max(len(n.ColumnNames), len(aliases))).WithPosition(b.pos(n))
 			}
 			return q.root, &scope{cols: cols}, nil
 		case *ast.Join:

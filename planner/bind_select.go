@@ -21,7 +21,7 @@ func (b *binder) bindQuery(rs ast.ResultSetNode) (*boundQuery, error) {
 	case *ast.SelectStmt:
 		return b.bindSelect(n)
 	case *ast.SetOprStmt:
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "UNION, INTERSECT and EXCEPT are not supported yet").WithPosition(b.pos(n))
+		return b.bindSetOpr(n)
 	}
 	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "query %T is not supported", rs).WithPosition(b.pos(rs))
 }

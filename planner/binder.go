@@ -45,6 +45,9 @@ type Source interface {
 	// Returning returns the RETURNING list of an INSERT, UPDATE or DELETE
 	// (as the fields of a SELECT), or nil.
 	Returning() *ast.FieldList
+	// ColumnAliases returns the column alias list written for a FROM item
+	// (t AS a(x, y)), or nil.
+	ColumnAliases(ts *ast.TableSource) []string
 	// TableFunction returns the function call a FROM item stands for
 	// (functions in FROM, e.g. lance_versions('t')), or nil.
 	TableFunction(ts *ast.TableSource) *ast.FuncCallExpr

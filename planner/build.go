@@ -124,6 +124,19 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return executor.NewLimit(in, executor.LimitConfig{Limit: count, Offset: offset}), nil
 	case *joinNode:
 		return x.buildJoin(n)
+	case *unionNode:
+		ins := make([]executor.Operator, 0, len(n.ins))
+		for _, in := range n.ins {
+			op, err := x.build(in)
+			if err != nil {
+				for _, o := range ins {
+					o.Close()
+				}
+				return nil, err
+			}
+			ins = append(ins, op)
+		}
+		return executor.NewUnionAll(ins)
 	}
 	return nil, sqlstate.New(sqlstate.InternalError, "cannot build plan node %T", n)
 }

@@ -115,3 +115,12 @@ func (s dialectSource) TableFunction(ts *ast.TableSource) *ast.FuncCallExpr {
 	}
 	return &ast.FuncCallExpr{FnName: ast.NewCIStr(fname), Args: fc.Args[1:]}
 }
+
+func (s dialectSource) ColumnAliases(ts *ast.TableSource) []string {
+	for _, a := range s.rw.Side.Aliases {
+		if a.Alias == ts.AsName.O {
+			return a.Columns
+		}
+	}
+	return nil
+}
