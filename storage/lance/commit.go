@@ -227,6 +227,12 @@ func finishManifest(next, latest *pb.Manifest, version uint64, txnName string, f
 	next.WriterVersion = &pb.Manifest_WriterVersion{Library: "lancegate", Version: WriterVersion}
 	next.DataFormat = &pb.Manifest_DataStorageFormat{FileFormat: "lance", Version: format.String()}
 	next.Tag = ""
+	// Fields this build does not know were written by a newer library for
+	// the manifest they came in (pylance 14 stores the byte offset of its
+	// inline transaction in one). Carried into our manifest they would
+	// point into the wrong file, so they are dropped; anything a reader
+	// must understand is announced by the feature flags checked on open.
+	next.ProtoReflect().SetUnknown(nil)
 	// The fragment-id high-water mark survives deletions; an overwrite
 	// (which builds without latest's fragments) starts over.
 	var maxID *uint32

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v17/arrow"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -149,5 +151,42 @@ func TestRefusals(t *testing.T) {
 	put("mixed.lance/_versions/18446744073709551613.manifest", m2)
 	if _, err := ListVersions(ctx, store, "mixed.lance"); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("ListVersions(mixed names) = %v; want ErrCorrupt", err)
+	}
+}
+
+// TestUnknownManifestFieldsDropped: fields a newer library wrote into the
+// manifest it committed (pylance 14 keeps its inline transaction's offset in
+// one) are not carried into the next manifest, where they would describe
+// bytes of another file.
+func TestUnknownManifestFieldsDropped(t *testing.T) {
+	ctx := context.Background()
+	store := objstore.NewMemory()
+	m := &pb.Manifest{Fields: []*pb.Field{{Name: "x", Id: 0, ParentId: -1, LogicalType: "int64", Nullable: true}}, Version: 1, Timestamp: timestamppb.Now()}
+	// Field 23, varint 1234: unknown to this build.
+	m.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 23, protowire.VarintType), 1234))
+	data, err := encodeManifest(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Put(ctx, "u.lance/_versions/18446744073709551614.manifest", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := Open(ctx, store, "u.lance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Manifest().ProtoReflect().GetUnknown()) == 0 {
+		t.Fatal("test setup: the unknown field did not survive decoding")
+	}
+	next, err := ds.AddColumns(ctx, []arrow.Field{{Name: "y", Type: arrow.PrimitiveTypes.Int32, Nullable: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := Open(ctx, store, "u.lance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reopened.Version() != next.Version() || len(reopened.Manifest().ProtoReflect().GetUnknown()) != 0 {
+		t.Errorf("version %d manifest keeps unknown fields %x", reopened.Version(), reopened.Manifest().ProtoReflect().GetUnknown())
 	}
 }
