@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/lancegate/lancegate/gateway"
@@ -27,14 +28,41 @@ type serveConfig struct {
 	tlsCert  string
 	tlsKey   string
 	logLevel string
+	options  storageOptions
+}
+
+// storageOptions collects repeated --storage-option key=value flags.
+type storageOptions map[string]string
+
+func (o storageOptions) String() string {
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+// Set takes key=value, or several separated by commas (the form
+// LANCEGATE_STORAGE_OPTION carries).
+func (o storageOptions) Set(v string) error {
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, got %q", kv)
+		}
+		o[k] = val
+	}
+	return nil
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
-	c := &serveConfig{}
+	c := &serveConfig{options: storageOptions{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:5433", "pgwire listen address")
 	fs.StringVar(&c.storage, "storage", "./lancegate-data", "storage root: a folder, file:///abs/path, memory://, or az://container/prefix")
+	fs.Var(c.options, "storage-option", "Azure storage option key=value, named as Lance names them (repeatable; AZURE_* environment variables are read too)")
 	fs.StringVar(&c.role, "role", "all", "role to run: all (query, executor and agent in one process)")
 	fs.StringVar(&c.auth, "auth", "trust", "client authentication: trust or scram")
 	fs.StringVar(&c.password, "password", "", "password of user lancegate for --auth scram (LANCEGATE_PASSWORD)")
@@ -86,9 +114,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if c.role != "all" {
 		return fmt.Errorf("--role %s: only the embedded role \"all\" is available in this build", c.role)
 	}
-	store, err := objstore.Open(ctx, c.storage)
+	var options map[string]string
+	if objstore.IsAzureURI(c.storage) {
+		options = objstore.AzureEnvOptions(os.Environ())
+		for k, v := range c.options {
+			options[k] = v
+		}
+	} else if len(c.options) > 0 {
+		return fmt.Errorf("--storage-option applies only to Azure storage (az://, abfss://), not %s", c.storage)
+	}
+	store, err := objstore.Open(ctx, c.storage, options)
 	if err != nil {
 		return fmt.Errorf("--storage %s: %w", c.storage, err)
+	}
+	if s, ok := store.(fmt.Stringer); ok {
+		logger.Info("storage opened", "location", s.String())
 	}
 	cfg := pgwire.Config{Logger: logger}
 	switch c.auth {

@@ -15,3 +15,21 @@ var ErrInvalidRange = errors.New("invalid byte range")
 // ErrInvalidKey reports a key the store refuses (empty, absolute, or with
 // "." or ".." segments). Test it with errors.Is.
 var ErrInvalidKey = errors.New("invalid object key")
+
+// ErrPermission reports that the store refused the caller's credentials or
+// their rights (Azure 401 and 403). Test it with errors.Is.
+var ErrPermission = errors.New("storage permission denied")
+
+// ErrThrottled reports that the store kept answering "busy" (Azure 429, 503
+// ServerBusy, 500 OperationTimedOut) until the retries ran out. Test it with
+// errors.Is.
+var ErrThrottled = errors.New("storage is throttling requests")
+
+// ErrUnavailable reports that the store could not be reached, or did not
+// answer within its request deadline, until the retries ran out. Test it
+// with errors.Is.
+var ErrUnavailable = errors.New("storage unavailable")
+
+// ErrNoContainer reports that the store's root (an Azure container) does
+// not exist. Test it with errors.Is.
+var ErrNoContainer = errors.New("storage container does not exist")

@@ -19,11 +19,15 @@ var ErrUnsupportedScheme = errors.New("unsupported storage scheme")
 //     file:///abs/path: a Local store rooted there, created if absent;
 //   - memory:// or memory://name: a new, empty Memory store (the name only
 //     labels it; every call returns a fresh store);
-//   - az://container/prefix: Azure Blob Storage, which this build does not
-//     have yet (ErrUnsupportedScheme).
+//   - az://container/prefix, abfss://container@account.dfs.core.windows.net/prefix
+//     or https://account.blob.core.windows.net/container/prefix: an Azure
+//     store (see ParseAzure for the options, named as Lance names them).
+//     Open checks that the container exists and the credentials work.
 //
-// Any other scheme is ErrUnsupportedScheme.
-func Open(ctx context.Context, uri string) (Store, error) {
+// options are storage options; only Azure reads them, and a non-empty map
+// for another scheme is an error rather than silently ignored. Any other
+// scheme is ErrUnsupportedScheme.
+func Open(ctx context.Context, uri string, options map[string]string) (Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("objstore: open %q: %w", uri, err)
 	}
@@ -31,6 +35,23 @@ func Open(ctx context.Context, uri string) (Store, error) {
 		return nil, errors.New("objstore: open: empty storage URI")
 	}
 	scheme, ok := uriScheme(uri)
+	if IsAzureURI(uri) {
+		cfg, err := ParseAzure(uri, options)
+		if err != nil {
+			return nil, err
+		}
+		a, err := NewAzure(cfg, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.Check(ctx); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	if len(options) > 0 {
+		return nil, fmt.Errorf("objstore: open %q: storage options apply only to Azure storage", uri)
+	}
 	if !ok {
 		return openLocal(uri)
 	}
@@ -49,8 +70,6 @@ func Open(ctx context.Context, uri string) (Store, error) {
 		return openLocal(filepath.FromSlash(u.Path))
 	case "memory":
 		return NewMemory(), nil
-	case "az":
-		return nil, fmt.Errorf("objstore: open %q: %w: the Azure Blob Storage backend is not built yet", uri, ErrUnsupportedScheme)
 	}
 	return nil, fmt.Errorf("objstore: open %q: %w %q", uri, ErrUnsupportedScheme, scheme)
 }
@@ -80,4 +99,26 @@ func uriScheme(uri string) (string, bool) {
 		}
 	}
 	return strings.ToLower(scheme), true
+}
+
+// isAzureScheme reports the URI schemes Lance uses for Azure Blob Storage.
+func isAzureScheme(scheme string) bool {
+	switch scheme {
+	case "az", "azure", "abfs", "abfss":
+		return true
+	}
+	return false
+}
+
+// IsAzureURI reports whether Open treats uri as an Azure storage location.
+func IsAzureURI(uri string) bool {
+	scheme, _ := uriScheme(uri)
+	if isAzureScheme(scheme) {
+		return true
+	}
+	if scheme != "https" && scheme != "http" {
+		return false
+	}
+	u, err := url.Parse(uri)
+	return err == nil && strings.Contains(u.Hostname(), ".blob.")
 }

@@ -33,14 +33,14 @@ func TestOpen(t *testing.T) {
 		{name: "memory", uri: "memory://", wantMem: true},
 		{name: "named memory", uri: "memory://scratch", wantMem: true},
 		{name: "memory upper case", uri: "MEMORY://x", wantMem: true},
-		{name: "azure", uri: "az://container/prefix", wantErr: objstore.ErrUnsupportedScheme},
+		{name: "azure without an account", uri: "az://container/prefix", wantFail: true},
 		{name: "s3", uri: "s3://bucket/prefix", wantErr: objstore.ErrUnsupportedScheme},
 		{name: "http", uri: "http://example.com/x", wantErr: objstore.ErrUnsupportedScheme},
 		{name: "empty", uri: "", wantFail: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := objstore.Open(t.Context(), tt.uri)
+			s, err := objstore.Open(t.Context(), tt.uri, nil)
 			switch {
 			case tt.wantErr != nil:
 				if !errors.Is(err, tt.wantErr) {
@@ -72,23 +72,23 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-func TestOpenAzureSaysNotBuilt(t *testing.T) {
-	_, err := objstore.Open(t.Context(), "az://container/prefix")
-	if err == nil || !strings.Contains(err.Error(), "not built yet") {
-		t.Errorf("Open(az://...) = %v; want an error saying the backend is not built yet", err)
+func TestOpenRefusesOptionsForLocal(t *testing.T) {
+	_, err := objstore.Open(t.Context(), t.TempDir(), map[string]string{"account_name": "x"})
+	if err == nil || !strings.Contains(err.Error(), "only to Azure") {
+		t.Errorf("Open(path, options) = %v; want an error saying options apply only to Azure", err)
 	}
 }
 
 func TestOpenMemoryIsFresh(t *testing.T) {
 	ctx := t.Context()
-	a, err := objstore.Open(ctx, "memory://same")
+	a, err := objstore.Open(ctx, "memory://same", nil)
 	if err != nil {
 		t.Fatalf("Open = %v; want nil", err)
 	}
 	if err := a.PutIfAbsent(ctx, "k", []byte("v")); err != nil {
 		t.Fatalf("PutIfAbsent = %v; want nil", err)
 	}
-	b, err := objstore.Open(ctx, "memory://same")
+	b, err := objstore.Open(ctx, "memory://same", nil)
 	if err != nil {
 		t.Fatalf("Open = %v; want nil", err)
 	}
@@ -100,7 +100,7 @@ func TestOpenMemoryIsFresh(t *testing.T) {
 func TestOpenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := objstore.Open(ctx, "memory://"); !errors.Is(err, context.Canceled) {
+	if _, err := objstore.Open(ctx, "memory://", nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Open with a cancelled context = %v; want context.Canceled", err)
 	}
 }
