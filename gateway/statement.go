@@ -86,6 +86,9 @@ func (s *Session) statementError(ctx context.Context, err error) error {
 	case errors.Is(err, context.Canceled):
 		return sqlstate.Wrap(err, sqlstate.QueryCanceled, "canceling statement due to user request")
 	}
+	if e := storageFault(err); e != nil {
+		return e
+	}
 	return err
 }
 

@@ -292,6 +292,9 @@ func storageError(err error, table string) error {
 	if err == nil || sqlstate.As(err) != nil {
 		return err
 	}
+	if e := storageFault(err); e != nil {
+		return e
+	}
 	switch {
 	case errors.Is(err, catalog.ErrNoTable):
 		return sqlstate.Wrap(err, sqlstate.UndefinedTable, "relation %q does not exist", table)
@@ -317,4 +320,23 @@ func storageError(err error, table string) error {
 		return sqlstate.Wrap(err, sqlstate.QueryCanceled, "canceling statement due to statement timeout")
 	}
 	return sqlstate.Wrap(err, sqlstate.IOError, "table %q: %v", table, fmt.Sprint(err))
+}
+
+// storageFault maps failures of the storage service itself, which can
+// surface from any statement, also in the middle of a scan; nil when err
+// is none of them. Their messages name the object, and so the table.
+func storageFault(err error) error {
+	switch {
+	case errors.Is(err, objstore.ErrPermission):
+		return sqlstate.Wrap(err, sqlstate.InsufficientPrivilege, "permission denied by storage: %v", err)
+	case errors.Is(err, objstore.ErrThrottled):
+		return sqlstate.Wrap(err, sqlstate.InsufficientResources, "storage is throttling requests; retry later: %v", err)
+	case errors.Is(err, objstore.ErrNoContainer):
+		return sqlstate.Wrap(err, sqlstate.IOError, "storage container does not exist: %v", err)
+	case errors.Is(err, objstore.ErrUnavailable):
+		return sqlstate.Wrap(err, sqlstate.IOError, "storage unavailable: %v", err)
+	case errors.Is(err, lance.ErrCorrupt):
+		return sqlstate.Wrap(err, sqlstate.DataCorrupted, "%v", err)
+	}
+	return nil
 }

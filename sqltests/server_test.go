@@ -30,6 +30,15 @@ func startServer(t testing.TB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := startServerOn(t, store)
+	srv.dir = dir
+	return srv
+}
+
+// startServerOn starts a server whose tables live in store; its dir is
+// empty unless the caller sets it.
+func startServerOn(t testing.TB, store objstore.Store) *testServer {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	eng := gateway.NewEngine(store, gateway.Options{Version: "test", Logger: logger})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -46,7 +55,7 @@ func startServer(t testing.TB) *testServer {
 			t.Errorf("server: %v", err)
 		}
 	})
-	return &testServer{addr: ln.Addr().String(), dir: dir}
+	return &testServer{addr: ln.Addr().String()}
 }
 
 // dsn returns a connection string for user lancegate.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
+	"github.com/lancegate/lancegate/storage/objstore/objstoretest"
 )
 
 var testSchema = arrow.NewSchema([]arrow.Field{
@@ -103,12 +104,15 @@ func equalIDs(t *testing.T, what string, got, want []int64) {
 }
 
 func TestCreateAppendScanTimeTravel(t *testing.T) {
+	objstoretest.EachBackend(t, testCreateAppendScanTimeTravel)
+}
+
+func testCreateAppendScanTimeTravel(t *testing.T, store objstore.Store) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var rs readers
 	defer rs.release()
 	ctx := context.Background()
-	store := objstore.NewMemory()
 
 	ds, err := lance.Create(ctx, store, "t.lance", testSchema, rs.of(t, rows(mem, 0, 25)), lance.WriteOptions{MaxRowsPerFile: 10})
 	if err != nil {
@@ -160,13 +164,14 @@ func TestCreateAppendScanTimeTravel(t *testing.T) {
 	}
 }
 
-func TestDeleteUpdateOverwrite(t *testing.T) {
+func TestDeleteUpdateOverwrite(t *testing.T) { objstoretest.EachBackend(t, testDeleteUpdateOverwrite) }
+
+func testDeleteUpdateOverwrite(t *testing.T, store objstore.Store) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var rs readers
 	defer rs.release()
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	ds, err := lance.Create(ctx, store, "t.lance", testSchema, rs.of(t, rows(mem, 0, 20)), lance.WriteOptions{MaxRowsPerFile: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -220,13 +225,14 @@ func TestDeleteUpdateOverwrite(t *testing.T) {
 	}
 }
 
-func TestSchemaEvolution(t *testing.T) {
+func TestSchemaEvolution(t *testing.T) { objstoretest.EachBackend(t, testSchemaEvolution) }
+
+func testSchemaEvolution(t *testing.T, store objstore.Store) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var rs readers
 	defer rs.release()
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	ds, err := lance.Create(ctx, store, "t.lance", testSchema, rs.of(t, rows(mem, 0, 5)), lance.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -281,13 +287,16 @@ func TestSchemaEvolution(t *testing.T) {
 	}
 }
 
-// TestConcurrentAppendsLinear races appenders on one store: every append
+// TestConcurrentAppendsLinear races 16 appenders on one dataset: every append
 // lands exactly once and the history is 1..N with no gap.
 func TestConcurrentAppendsLinear(t *testing.T) {
+	objstoretest.EachBackend(t, testConcurrentAppendsLinear)
+}
+
+func testConcurrentAppendsLinear(t *testing.T, store objstore.Store) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	seed := rows(mem, -1, 1)
 	rr, _ := array.NewRecordReader(testSchema, []arrow.Record{seed})
 	base, err := lance.Create(ctx, store, "t.lance", testSchema, rr, lance.WriteOptions{})
@@ -296,7 +305,7 @@ func TestConcurrentAppendsLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const writers, each = 8, 4
+	const writers, each = 16, 2
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
 	for w := 0; w < writers; w++ {
@@ -345,13 +354,14 @@ func TestConcurrentAppendsLinear(t *testing.T) {
 
 // TestOverwriteRacesAppend: an append whose snapshot predates a committed
 // overwrite must fail with a conflict rather than resurrect old data.
-func TestOverwriteRacesAppend(t *testing.T) {
+func TestOverwriteRacesAppend(t *testing.T) { objstoretest.EachBackend(t, testOverwriteRacesAppend) }
+
+func testOverwriteRacesAppend(t *testing.T, store objstore.Store) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var rs readers
 	defer rs.release()
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	base, err := lance.Create(ctx, store, "t.lance", testSchema, rs.of(t, rows(mem, 0, 3)), lance.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -400,12 +410,15 @@ func (f failingStore) PutIfAbsent(context.Context, string, []byte) error {
 }
 
 func TestFailedCommitKeepsPreviousVersion(t *testing.T) {
+	objstoretest.EachBackend(t, testFailedCommitKeepsPreviousVersion)
+}
+
+func testFailedCommitKeepsPreviousVersion(t *testing.T, store objstore.Store) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var rs readers
 	defer rs.release()
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	if _, err := lance.Create(ctx, store, "t.lance", testSchema, rs.of(t, rows(mem, 0, 3)), lance.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lancegate/lancegate/storage/lance/pb"
 	"github.com/lancegate/lancegate/storage/objstore"
+	"github.com/lancegate/lancegate/storage/objstore/objstoretest"
 )
 
 func TestManifestNames(t *testing.T) {
@@ -112,9 +113,10 @@ func FuzzDecodeManifest(f *testing.F) {
 // TestRefusals: a manifest with a reader feature flag lancegate does not
 // understand, a damaged manifest, and a directory mixing naming schemes are
 // refused with errors that name the problem and the file.
-func TestRefusals(t *testing.T) {
+func TestRefusals(t *testing.T) { objstoretest.EachBackend(t, testRefusals) }
+
+func testRefusals(t *testing.T, store objstore.Store) {
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	m := &pb.Manifest{Fields: []*pb.Field{{Name: "x", ParentId: -1, LogicalType: "int64", Nullable: true}}, Version: 1, Timestamp: timestamppb.Now()}
 	put := func(key string, m *pb.Manifest) {
 		data, err := encodeManifest(proto.Clone(m).(*pb.Manifest), nil)
@@ -159,8 +161,11 @@ func TestRefusals(t *testing.T) {
 // one) are not carried into the next manifest, where they would describe
 // bytes of another file.
 func TestUnknownManifestFieldsDropped(t *testing.T) {
+	objstoretest.EachBackend(t, testUnknownManifestFieldsDropped)
+}
+
+func testUnknownManifestFieldsDropped(t *testing.T, store objstore.Store) {
 	ctx := context.Background()
-	store := objstore.NewMemory()
 	m := &pb.Manifest{Fields: []*pb.Field{{Name: "x", Id: 0, ParentId: -1, LogicalType: "int64", Nullable: true}}, Version: 1, Timestamp: timestamppb.Now()}
 	// Field 23, varint 1234: unknown to this build.
 	m.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 23, protowire.VarintType), 1234))
