@@ -52,11 +52,11 @@ func (c sessionCatalog) ddl(ctx context.Context, name string) error {
 }
 
 // CreateTable implements planner.Catalog.
-func (c sessionCatalog) CreateTable(ctx context.Context, name string, cols []planner.ColumnDef, ifNotExists bool) (bool, error) {
-	if err := c.ddl(ctx, name); err != nil {
+func (c sessionCatalog) CreateTable(ctx context.Context, def planner.TableDef) (bool, error) {
+	if err := c.ddl(ctx, def.Name); err != nil {
 		return false, err
 	}
-	return c.storage().CreateTable(ctx, name, cols, ifNotExists)
+	return c.storage().CreateTable(ctx, def)
 }
 
 // DropTable implements planner.Catalog.

@@ -25,6 +25,10 @@ type Options struct {
 	Mem memory.Allocator
 	// Logger receives session events; nil means slog.Default().
 	Logger *slog.Logger
+	// Locations opens the storage of tables created WITH (location =
+	// '…') in other containers or accounts (objstore.Opener); nil refuses
+	// such tables.
+	Locations catalog.Locator
 }
 
 // Engine serves SQL over the tables of one storage root. It implements
@@ -50,7 +54,7 @@ func NewEngine(store objstore.Store, opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Engine{cat: catalog.New(store), opts: opts}
+	return &Engine{cat: catalog.New(store, opts.Locations), opts: opts}
 }
 
 // versionString is version()'s text.

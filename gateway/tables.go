@@ -38,18 +38,19 @@ func (c *storageCatalog) Table(ctx context.Context, name string) (planner.Table,
 	return newLanceTable(c, name, ds)
 }
 
-func (c *storageCatalog) CreateTable(ctx context.Context, name string, cols []planner.ColumnDef, ifNotExists bool) (bool, error) {
-	fields := make([]arrow.Field, len(cols))
-	for i, col := range cols {
+func (c *storageCatalog) CreateTable(ctx context.Context, def planner.TableDef) (bool, error) {
+	name := def.Name
+	fields := make([]arrow.Field, len(def.Columns))
+	for i, col := range def.Columns {
 		f, err := pgtype.Field(col.Name, col.Type, !col.NotNull)
 		if err != nil {
 			return false, sqlstate.New(sqlstate.FeatureNotSupported, "column %q: %v", col.Name, err)
 		}
 		fields[i] = f
 	}
-	_, err := c.cat.Create(ctx, name, arrow.NewSchema(fields, nil))
+	_, err := c.cat.Create(ctx, name, arrow.NewSchema(fields, nil), def.Location)
 	if errors.Is(err, catalog.ErrTableExists) {
-		if ifNotExists {
+		if def.IfNotExists {
 			return false, nil
 		}
 		return false, sqlstate.New(sqlstate.DuplicateTable, "relation %q already exists", name)
@@ -298,6 +299,12 @@ func storageError(err error, table string) error {
 	switch {
 	case errors.Is(err, catalog.ErrNoTable):
 		return sqlstate.Wrap(err, sqlstate.UndefinedTable, "relation %q does not exist", table)
+	case errors.Is(err, catalog.ErrLocationInUse):
+		return sqlstate.Wrap(err, sqlstate.DuplicateObject, "%v", err)
+	case errors.Is(err, objstore.ErrInvalidLocation):
+		return sqlstate.Wrap(err, sqlstate.InvalidParameterValue, "invalid location for table %q: %v", table, err)
+	case errors.Is(err, catalog.ErrNoLocations):
+		return sqlstate.Wrap(err, sqlstate.FeatureNotSupported, "%v", err)
 	case errors.Is(err, catalog.ErrInvalidName):
 		return sqlstate.Wrap(err, sqlstate.InvalidParameterValue, "invalid table name %q", table)
 	case errors.Is(err, lance.ErrCommitConflict):

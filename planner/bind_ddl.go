@@ -8,9 +8,7 @@ import (
 
 // createTablePlan is CREATE TABLE.
 type createTablePlan struct {
-	name        string
-	cols        []ColumnDef
-	ifNotExists bool
+	def TableDef
 }
 
 // dropTablePlan is DROP TABLE.
@@ -78,7 +76,21 @@ func (b *binder) bindCreateTable(s *ast.CreateTableStmt) (*createTablePlan, erro
 	if sch := s.Table.Schema.O; sch != "" && sch != "public" {
 		return nil, sqlstate.New(sqlstate.InvalidSchemaName, "schema %q does not exist", sch).WithPosition(b.pos(s.Table))
 	}
-	p := &createTablePlan{name: s.Table.Name.O, ifNotExists: s.IfNotExists}
+	p := &createTablePlan{def: TableDef{Name: s.Table.Name.O, IfNotExists: s.IfNotExists}}
+	for _, sp := range b.src.StorageParams() {
+		switch sp.Name {
+		case "location":
+			if p.def.Location != "" {
+				return nil, sqlstate.New(sqlstate.InvalidParameterValue, "parameter \"location\" specified more than once").WithPosition(sp.Pos)
+			}
+			if sp.Value == "" {
+				return nil, sqlstate.New(sqlstate.InvalidParameterValue, "location must not be empty").WithPosition(sp.Pos)
+			}
+			p.def.Location = sp.Value
+		default:
+			return nil, sqlstate.New(sqlstate.InvalidParameterValue, "unrecognized parameter %q", sp.Name).WithPosition(sp.Pos)
+		}
+	}
 	seen := map[string]bool{}
 	for _, c := range s.Cols {
 		d, err := b.columnDef(c)
@@ -89,9 +101,9 @@ func (b *binder) bindCreateTable(s *ast.CreateTableStmt) (*createTablePlan, erro
 			return nil, sqlstate.New(sqlstate.DuplicateColumn, "column %q specified more than once", d.Name).WithPosition(b.pos(c))
 		}
 		seen[d.Name] = true
-		p.cols = append(p.cols, d)
+		p.def.Columns = append(p.def.Columns, d)
 	}
-	if len(p.cols) == 0 {
+	if len(p.def.Columns) == 0 {
 		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "tables need at least one column").WithPosition(b.pos(s))
 	}
 	return p, nil

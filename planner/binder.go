@@ -51,6 +51,15 @@ type Source interface {
 	// TableFunction returns the function call a FROM item stands for
 	// (functions in FROM, e.g. lance_versions('t')), or nil.
 	TableFunction(ts *ast.TableSource) *ast.FuncCallExpr
+	// StorageParams returns CREATE TABLE's WITH ( name = value, … ).
+	StorageParams() []StorageParam
+}
+
+// StorageParam is one storage parameter of CREATE TABLE … WITH (…).
+type StorageParam struct {
+	Name, Value string
+	// Pos is the 1-based character position of the name.
+	Pos int
 }
 
 // binder turns one statement's AST into a plan with PostgreSQL semantics.

@@ -19,11 +19,21 @@ type Catalog interface {
 	// Table resolves a table name (lower-cased unless quoted).
 	Table(ctx context.Context, name string) (Table, error)
 	// CreateTable creates a table; it reports false when the table existed
-	// and ifNotExists was set (42P07 otherwise).
-	CreateTable(ctx context.Context, name string, cols []ColumnDef, ifNotExists bool) (bool, error)
+	// and def.IfNotExists was set (42P07 otherwise).
+	CreateTable(ctx context.Context, def TableDef) (bool, error)
 	// DropTable drops a table; it reports false when the table did not
 	// exist and ifExists was set (42P01 otherwise).
 	DropTable(ctx context.Context, name string, ifExists bool) (bool, error)
+}
+
+// TableDef is what CREATE TABLE asks for.
+type TableDef struct {
+	Name        string
+	Columns     []ColumnDef
+	IfNotExists bool
+	// Location is the storage URI of the table's dataset (CREATE TABLE …
+	// WITH (location = '…')); empty for the default, <root>/<name>.lance.
+	Location string
 }
 
 // ColumnDef is a column of CREATE TABLE or ALTER TABLE ADD COLUMN.

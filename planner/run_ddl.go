@@ -11,13 +11,13 @@ func tagOnly(tag string) *Result {
 }
 
 func (x *execution) runCreate(p *createTablePlan) (*Result, error) {
-	created, err := x.cat.CreateTable(x.ctx, p.name, p.cols, p.ifNotExists)
+	created, err := x.cat.CreateTable(x.ctx, p.def)
 	if err != nil {
 		return nil, err
 	}
 	r := tagOnly("CREATE TABLE")
 	if !created {
-		r.Notices = append(r.Notices, sqlstate.New(sqlstate.DuplicateTable, "relation %q already exists, skipping", p.name))
+		r.Notices = append(r.Notices, sqlstate.New(sqlstate.DuplicateTable, "relation %q already exists, skipping", p.def.Name))
 	}
 	return r, nil
 }

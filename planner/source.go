@@ -116,6 +116,14 @@ func (s dialectSource) TableFunction(ts *ast.TableSource) *ast.FuncCallExpr {
 	return &ast.FuncCallExpr{FnName: ast.NewCIStr(fname), Args: fc.Args[1:]}
 }
 
+func (s dialectSource) StorageParams() []StorageParam {
+	var out []StorageParam
+	for _, sp := range s.rw.Side.StorageParams {
+		out = append(out, StorageParam{Name: sp.Name, Value: sp.Value, Pos: sp.Pos})
+	}
+	return out
+}
+
 func (s dialectSource) ColumnAliases(ts *ast.TableSource) []string {
 	for _, a := range s.rw.Side.Aliases {
 		if a.Alias == ts.AsName.O {

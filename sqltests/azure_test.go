@@ -3,6 +3,7 @@ package sqltests
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/lancegate/lancegate/gateway"
 	"github.com/lancegate/lancegate/storage/objstore"
 	"github.com/lancegate/lancegate/storage/objstore/azuritetest"
 )
@@ -195,5 +197,76 @@ func TestAzureCredentialAndContainerErrors(t *testing.T) {
 	pe := wantCode(t, conn, "58030", `CREATE TABLE t (id bigint)`)
 	if !strings.Contains(pe.Message, "container does not exist") {
 		t.Errorf("message %q; want it to say the container does not exist", pe.Message)
+	}
+}
+
+// TestTableLocations creates tables in another Azure container (as a
+// customer's account in the hybrid model would be) and in a local folder
+// next to tables in the root, and checks that SQL treats them alike; bad
+// locations and parameters are refused with their SQLSTATEs.
+func TestTableLocations(t *testing.T) {
+	ctx := context.Background()
+	az := azuritetest.Shared(t)
+	other := azuritetest.NewContainerName()
+	if err := az.CreateContainer(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	opener := objstore.NewOpener(map[string]string{
+		"account_name": objstore.EmulatorAccount, "account_key": objstore.EmulatorKey, "endpoint": az.Endpoint(),
+	}, nil)
+	srv := startServerWith(t, az.NewStore(t, "db", nil), gateway.Options{Locations: opener})
+	conn := srv.connect(t)
+	dir := t.TempDir()
+	for _, sql := range []string{
+		`CREATE TABLE home (id bigint, v vector(2))`,
+		`CREATE TABLE remote (id bigint, v vector(2)) WITH (location = 'az://` + other + `/customer/remote.lance')`,
+		`CREATE TABLE nearby (id bigint) WITH (location = '` + dir + `/nearby.lance')`,
+		`INSERT INTO home VALUES (1, '[0,0]'), (2, '[1,1]')`,
+		`INSERT INTO remote VALUES (10, '[0,1]'), (20, '[5,5]'), (30, '[1,0]')`,
+		`INSERT INTO nearby SELECT id FROM remote WHERE id > 10`,
+		`DELETE FROM remote WHERE id = 30`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var ids []int64
+	rows, err := conn.Query(ctx, `SELECT r.id FROM remote r JOIN home h ON r.id / 10 = h.id ORDER BY r.v <-> '[0,0]'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if rows.Err() != nil || fmt.Sprint(ids) != "[10 20]" {
+		t.Errorf("join across locations = %v, %v; want [10 20]", ids, rows.Err())
+	}
+	if n := count(t, conn, `SELECT sum(id) FROM nearby`); n != 50 {
+		t.Errorf("sum(nearby) = %d; want 50", n)
+	}
+	if v := count(t, conn, `SELECT max(version) FROM lance_versions('remote')`); v != 3 {
+		t.Errorf("remote at version %d; want 3", v)
+	}
+	pe := wantCode(t, conn, "22023", `CREATE TABLE x (id int) WITH (fillfactor = 70)`)
+	if pe.Position != 31 || !strings.Contains(pe.Message, `unrecognized parameter "fillfactor"`) {
+		t.Errorf("unknown parameter: %q at %d; want unrecognized parameter at 31", pe.Message, pe.Position)
+	}
+	wantCode(t, conn, "22023", `CREATE TABLE x (id int) WITH (location = 'relative/x.lance')`)
+	wantCode(t, conn, "22023", `CREATE TABLE x (id int) WITH (location = 's3://bucket/x.lance')`)
+	wantCode(t, conn, "42710", `CREATE TABLE x (id int) WITH (location = 'az://`+other+`/customer/remote.lance')`)
+	wantCode(t, conn, "42P07", `CREATE TABLE remote (id int)`)
+	wantCode(t, conn, "42P01", `SELECT * FROM x`)
+	for _, sql := range []string{`DROP TABLE remote`, `DROP TABLE nearby`} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	wantCode(t, conn, "42P01", `SELECT * FROM remote`)
+	if _, err := conn.Exec(ctx, `CREATE TABLE remote (id bigint) WITH (location = 'az://`+other+`/customer/remote.lance')`); err != nil {
+		t.Fatalf("re-create at the dropped location: %v", err)
 	}
 }

@@ -39,8 +39,15 @@ func startServer(t testing.TB) *testServer {
 // empty unless the caller sets it.
 func startServerOn(t testing.TB, store objstore.Store) *testServer {
 	t.Helper()
+	return startServerWith(t, store, gateway.Options{})
+}
+
+// startServerWith starts a server over store with engine options opts.
+func startServerWith(t testing.TB, store objstore.Store, opts gateway.Options) *testServer {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng := gateway.NewEngine(store, gateway.Options{Version: "test", Logger: logger})
+	opts.Version, opts.Logger = "test", logger
+	eng := gateway.NewEngine(store, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

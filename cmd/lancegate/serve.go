@@ -114,16 +114,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if c.role != "all" {
 		return fmt.Errorf("--role %s: only the embedded role \"all\" is available in this build", c.role)
 	}
-	var options map[string]string
-	if objstore.IsAzureURI(c.storage) {
-		options = objstore.AzureEnvOptions(os.Environ())
-		for k, v := range c.options {
-			options[k] = v
-		}
-	} else if len(c.options) > 0 {
-		return fmt.Errorf("--storage-option applies only to Azure storage (az://, abfss://), not %s", c.storage)
+	// Azure options apply to an Azure root and to tables created WITH
+	// (location = …) in other containers and accounts.
+	azureOptions := objstore.AzureEnvOptions(os.Environ())
+	for k, v := range c.options {
+		azureOptions[k] = v
 	}
-	store, err := objstore.Open(ctx, c.storage, options)
+	if err := objstore.ValidateAzureOptions(azureOptions); err != nil {
+		return fmt.Errorf("--storage-option: %w", err)
+	}
+	var rootOptions map[string]string
+	if objstore.IsAzureURI(c.storage) {
+		rootOptions = azureOptions
+	}
+	store, err := objstore.Open(ctx, c.storage, rootOptions)
 	if err != nil {
 		return fmt.Errorf("--storage %s: %w", c.storage, err)
 	}
@@ -148,7 +152,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	eng := gateway.NewEngine(store, gateway.Options{Version: version, Logger: logger})
+	eng := gateway.NewEngine(store, gateway.Options{Version: version, Logger: logger, Locations: objstore.NewOpener(azureOptions, nil)})
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return err

@@ -170,6 +170,9 @@ func describeRewrite(r *Rewrite) string {
 	if s.IfExists {
 		b.WriteString("\nif-exists")
 	}
+	for _, sp := range s.StorageParams {
+		fmt.Fprintf(&b, "\nstorage param: %s=%q@%d", sp.Name, sp.Value, sp.Pos)
+	}
 	return b.String()
 }
 

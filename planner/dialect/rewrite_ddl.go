@@ -41,6 +41,10 @@ func (p *rw) createStmt() *frag {
 	}
 	p.expectPunct(")")
 	f.raw(")")
+	if p.isKw("with") && p.toks[p.i+1].IsPunct("(") {
+		p.next()
+		p.storageParams()
+	}
 	for _, kw := range []string{"inherits", "partition", "with", "without", "on", "tablespace", "using"} {
 		if p.isKw(kw) {
 			p.unsupported(p.tok(), "CREATE TABLE … "+upper(kw))
@@ -353,4 +357,35 @@ func (p *rw) statement() *frag {
 		p.errHere()
 	}
 	return f
+}
+
+// storageParams reads WITH ( name [= value] [, …] ) after CREATE TABLE's
+// column list into the side table; the binder says which names it knows.
+// A value is a string, a number, or a word (true, off, …); a name alone
+// means true, as in PostgreSQL.
+func (p *rw) storageParams() {
+	p.expectPunct("(")
+	for {
+		n := p.label()
+		sp := StorageParam{Name: n.Value, Value: "true", Pos: charPos(p.text, n.Offset)}
+		if p.isOp("=") {
+			p.next()
+			v := p.tok()
+			switch {
+			case v.Kind == String || v.Kind == Integer || v.Kind == Numeric || isLabel(v):
+				sp.Value = v.Value
+				p.next()
+			case v.IsOp("-") && (p.toks[p.i+1].Kind == Integer || p.toks[p.i+1].Kind == Numeric):
+				p.next()
+				sp.Value = "-" + p.next().Value
+			default:
+				p.errHere()
+			}
+		}
+		p.side.StorageParams = append(p.side.StorageParams, sp)
+		if !p.acceptPunct(",") {
+			break
+		}
+	}
+	p.expectPunct(")")
 }

@@ -32,6 +32,20 @@ type SideTable struct {
 	Catalogs []NameRef
 	// IfExists is set for ALTER TABLE IF EXISTS, which TiDB lacks.
 	IfExists bool
+	// StorageParams lists CREATE TABLE's WITH ( name = value, … ), which
+	// TiDB lacks, in order.
+	StorageParams []StorageParam
+}
+
+// StorageParam is one storage parameter of CREATE TABLE … WITH (…).
+type StorageParam struct {
+	// Name is the parameter's name, folded to lower case unless quoted.
+	Name string
+	// Value is the value's text (a string literal's contents); "true" when
+	// only the name was written.
+	Value string
+	// Pos is the position of the name.
+	Pos int
 }
 
 // ParamSlot is one ? marker of the emitted text.

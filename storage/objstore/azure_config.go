@@ -208,28 +208,9 @@ func AzureEnvOptions(environ []string) map[string]string {
 // not silently ignored.
 func ParseAzure(uri string, options map[string]string) (AzureConfig, error) {
 	var c AzureConfig
-	keys := make([]string, 0, len(options))
-	for k := range options {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var emulatorURLOverride string
-	for _, k := range keys {
-		v := options[k]
-		if strings.ToLower(k) == "azurite_blob_storage_url" {
-			emulatorURLOverride = v
-			continue
-		}
-		opt, ok := lookupAzureOption(k)
-		if !ok {
-			if ignoredOptions[strings.ToLower(k)] {
-				continue
-			}
-			return c, fmt.Errorf("objstore: unknown Azure storage option %q", k)
-		}
-		if err := opt.set(&c, v); err != nil {
-			return c, fmt.Errorf("objstore: Azure storage option %q: %w", k, err)
-		}
+	emulatorURLOverride, err := applyOptions(&c, options)
+	if err != nil {
+		return c, err
 	}
 	u, err := url.Parse(uri)
 	if err != nil {
@@ -284,6 +265,44 @@ func ParseAzure(uri string, options map[string]string) (AzureConfig, error) {
 		return c, fmt.Errorf("objstore: storage URI %q names no storage account: set AZURE_STORAGE_ACCOUNT_NAME or the account_name option, or use abfss://<container>@<account>.dfs.core.windows.net/", uri)
 	}
 	return c, nil
+}
+
+// ValidateAzureOptions checks that every option is one ParseAzure knows,
+// with a value of the right form, so that a server can refuse a misspelt
+// option at startup rather than when a table first needs it.
+func ValidateAzureOptions(options map[string]string) error {
+	var c AzureConfig
+	_, err := applyOptions(&c, options)
+	return err
+}
+
+// applyOptions sets c from options, in a fixed order, and returns the
+// emulator address override (AZURITE_BLOB_STORAGE_URL) if given.
+func applyOptions(c *AzureConfig, options map[string]string) (string, error) {
+	keys := make([]string, 0, len(options))
+	for k := range options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var emulatorURL string
+	for _, k := range keys {
+		v := options[k]
+		if strings.ToLower(k) == "azurite_blob_storage_url" {
+			emulatorURL = v
+			continue
+		}
+		opt, ok := lookupAzureOption(k)
+		if !ok {
+			if ignoredOptions[strings.ToLower(k)] {
+				continue
+			}
+			return "", fmt.Errorf("objstore: unknown Azure storage option %q", k)
+		}
+		if err := opt.set(c, v); err != nil {
+			return "", fmt.Errorf("objstore: Azure storage option %q: %w", k, err)
+		}
+	}
+	return emulatorURL, nil
 }
 
 // validContainer checks Azure's container naming rules: 3 to 63 lower-case

@@ -16,6 +16,10 @@ var ErrInvalidRange = errors.New("invalid byte range")
 // "." or ".." segments). Test it with errors.Is.
 var ErrInvalidKey = errors.New("invalid object key")
 
+// ErrInvalidLocation reports a storage URI or storage option that does not
+// say where a store is. Test it with errors.Is.
+var ErrInvalidLocation = errors.New("invalid storage location")
+
 // ErrPermission reports that the store refused the caller's credentials or
 // their rights (Azure 401 and 403). Test it with errors.Is.
 var ErrPermission = errors.New("storage permission denied")
