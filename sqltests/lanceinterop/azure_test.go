@@ -103,7 +103,7 @@ func azureAccesses(srv *azuritetest.Server) []azureAccess {
 // pylanceAzure runs a pylance_azure.py command with acc's storage options
 // and environment (and no other AZURE_* or AZURITE_* variable), and decodes
 // its JSON answer.
-func pylanceAzure(t *testing.T, acc azureAccess, args ...string) map[string]any {
+func pylanceAzure(t testing.TB, acc azureAccess, args ...string) map[string]any {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	tool := filepath.Join(filepath.Dir(file), "pylance_azure.py")
