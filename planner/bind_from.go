@@ -205,10 +205,14 @@ func (b *binder) bindTable(tn *ast.TableName, alias string) (node, *scope, error
 }
 
 // bindTableFunction binds a function in FROM: lance_versions('t') lists a
-// table's versions.
+// table's versions; generate_series(start, stop [, step]) counts.
 func (b *binder) bindTableFunction(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *scope, error) {
 	name := strings.ToLower(fn.FnName.O)
-	if name != "lance_versions" {
+	switch name {
+	case "generate_series":
+		return b.bindSeries(fn, ts)
+	case "lance_versions":
+	default:
 		return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s does not exist", name).WithPosition(b.pos(fn))
 	}
 	if len(fn.Args) != 1 {
@@ -231,10 +235,56 @@ func (b *binder) bindTableFunction(fn *ast.FuncCallExpr, ts *ast.TableSource) (n
 		{table: alias, name: "operation", typ: pgtype.Text},
 		{table: alias, name: "rows", typ: pgtype.Int8},
 	}
-	for i, c := range ts.ColumnNames {
+	for i, c := range b.src.ColumnAliases(ts) {
 		if i < len(out) {
-			out[i].name = c.O
+			out[i].name = c
 		}
 	}
 	return &versionsNode{table: tname, out: out}, &scope{cols: out}, nil
+}
+
+// bindSeries binds generate_series over integers. Its column is int4 when
+// every argument is smallint or integer, else bigint; a parameter of
+// unknown type is taken as bigint. The column is named after the alias,
+// else the function, as in PostgreSQL.
+func (b *binder) bindSeries(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *scope, error) {
+	if len(fn.Args) != 2 && len(fn.Args) != 3 {
+		return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function generate_series takes 2 or 3 arguments").WithPosition(b.pos(fn))
+	}
+	typ := pgtype.Int4
+	args := make([]expr.Expr, len(fn.Args))
+	for i, a := range fn.Args {
+		if hasColumnRef(a) {
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "generate_series arguments must not refer to columns").WithPosition(b.pos(a))
+		}
+		x, err := b.bindExpr(a, &scope{})
+		if err != nil {
+			return nil, nil, err
+		}
+		switch x.Type().OID {
+		case pgtype.Int2.OID, pgtype.Int4.OID:
+		case pgtype.Int8.OID, pgtype.Unknown.OID:
+			typ = pgtype.Int8
+		default:
+			return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function generate_series(%s) does not exist: only integer series are supported", x.Type()).WithPosition(b.pos(fn))
+		}
+		args[i] = x
+	}
+	for i, a := range fn.Args {
+		x, err := b.coerce(args[i], pgtype.Int8, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		args[i] = x
+	}
+	alias := ts.AsName.O
+	col := alias
+	if col == "" {
+		alias, col = "generate_series", "generate_series"
+	}
+	if cols := b.src.ColumnAliases(ts); len(cols) > 0 {
+		col = cols[0]
+	}
+	out := []column{{table: alias, name: col, typ: typ}}
+	return &seriesNode{args: args, out: out}, &scope{cols: out}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/scalar"
+	"math"
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/expr"
@@ -44,6 +45,8 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return t.Scan(x.ctx, n.cols, n.rowAddr, env.Mem)
 	case *valuesNode:
 		return executor.NewValues(env, executor.ValuesConfig{Rows: n.rows, Names: names(n.out), Types: columnTypes(n.out)})
+	case *seriesNode:
+		return x.buildSeries(n)
 	case *versionsNode:
 		return x.buildVersions(n)
 	case *filterNode:
@@ -174,27 +177,36 @@ func execKeys(keys []sortKey) []executor.SortKey {
 // evalInt evaluates a LIMIT or OFFSET expression (a constant or a
 // parameter); NULL means none (-1).
 func (x *execution) evalInt(e expr.Expr, what string) (int64, error) {
-	rec := array.NewRecord(arrow.NewSchema(nil, nil), nil, 1)
-	defer rec.Release()
-	a, err := e.Eval(x.ctx, x.env, rec)
-	if err != nil {
-		return 0, err
+	v, null, err := x.evalInt64(e)
+	if err != nil || null {
+		return -1, err
 	}
-	defer a.Release()
-	if a.IsNull(0) {
-		return -1, nil
-	}
-	v, ok := a.(*array.Int64)
-	if !ok {
-		return 0, sqlstate.New(sqlstate.InternalError, "%s of type %s", what, a.DataType())
-	}
-	if v.Value(0) < 0 {
+	if v < 0 {
 		if what == "OFFSET" {
 			return 0, sqlstate.New(sqlstate.InvalidRowCountInResult, "OFFSET must not be negative")
 		}
 		return 0, sqlstate.New(sqlstate.InvalidRowCountInLimitClause, "LIMIT must not be negative")
 	}
-	return v.Value(0), nil
+	return v, nil
+}
+
+// evalInt64 evaluates an int8 expression that reads no columns.
+func (x *execution) evalInt64(e expr.Expr) (v int64, null bool, err error) {
+	rec := array.NewRecord(arrow.NewSchema(nil, nil), nil, 1)
+	defer rec.Release()
+	a, err := e.Eval(x.ctx, x.env, rec)
+	if err != nil {
+		return 0, false, err
+	}
+	defer a.Release()
+	if a.IsNull(0) {
+		return 0, true, nil
+	}
+	i, ok := a.(*array.Int64)
+	if !ok {
+		return 0, false, sqlstate.New(sqlstate.InternalError, "integer expression of type %s", a.DataType())
+	}
+	return i.Value(0), false, nil
 }
 
 // buildJoin picks a hash join when the condition has equality conjuncts
@@ -434,6 +446,33 @@ func shiftWith(e expr.Expr, rec func(expr.Expr) expr.Expr) (expr.Expr, bool) {
 		return &expr.Coalesce{Args: all(n.Args), T: n.T}, true
 	}
 	return e, false
+}
+
+// buildSeries evaluates generate_series' arguments (constants or
+// parameters); a NULL argument makes an empty series, as in PostgreSQL.
+func (x *execution) buildSeries(n *seriesNode) (executor.Operator, error) {
+	vals := []int64{0, 0, 1}
+	null := false
+	for i, e := range n.args {
+		v, isNull, err := x.evalInt64(e)
+		if err != nil {
+			return nil, err
+		}
+		null = null || isNull
+		vals[i] = v
+	}
+	cfg := executor.SeriesConfig{Name: n.out[0].name, Type: n.out[0].typ, Start: vals[0], Stop: vals[1], Step: vals[2]}
+	if null {
+		cfg.Start, cfg.Stop, cfg.Step = 1, 0, 1
+	}
+	if n.out[0].typ == pgtype.Int4 {
+		for _, v := range vals {
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				return nil, sqlstate.New(sqlstate.NumericValueOutOfRange, "integer out of range")
+			}
+		}
+	}
+	return executor.NewSeries(x.env.Mem, cfg)
 }
 
 // buildVersions lists a table's versions as rows.

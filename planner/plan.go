@@ -69,6 +69,16 @@ func (n *versionsNode) columns() []column { return n.out }
 func (n *versionsNode) inputs() []node    { return nil }
 func (n *versionsNode) label() string     { return "Versions " + n.table }
 
+// seriesNode is generate_series(start, stop [, step]) over integers.
+type seriesNode struct {
+	args []expr.Expr // int8 constants or parameters
+	out  []column
+}
+
+func (n *seriesNode) columns() []column { return n.out }
+func (n *seriesNode) inputs() []node    { return nil }
+func (n *seriesNode) label() string     { return "Series" }
+
 // valuesNode produces constant rows (VALUES, FROM-less SELECT).
 type valuesNode struct {
 	rows [][]expr.Expr

@@ -130,5 +130,10 @@ func (s dialectSource) ColumnAliases(ts *ast.TableSource) []string {
 			return a.Columns
 		}
 	}
+	for _, f := range s.rw.Side.Functions {
+		if f.Alias == ts.AsName.O {
+			return f.Columns
+		}
+	}
 	return nil
 }
