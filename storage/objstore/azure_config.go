@@ -42,6 +42,11 @@ type AzureConfig struct {
 	UseEmulator        bool
 	SkipSignature      bool
 	UseAzureCLI        bool
+	// AuthorityHost is the Microsoft Entra ID endpoint token credentials
+	// ask for tokens, such as https://login.microsoftonline.us/ in a
+	// sovereign cloud. Empty means the SDK's choice: AZURE_AUTHORITY_HOST
+	// if set, else https://login.microsoftonline.com/. It must be https.
+	AuthorityHost string
 
 	// Timeout bounds one HTTP request try, body included. Zero means 30s.
 	Timeout time.Duration
@@ -54,7 +59,7 @@ type AzureConfig struct {
 	RetryDelay, MaxRetryDelay time.Duration
 	// BlockSize is the block size of uploads larger than one block, which
 	// go up as parallel Put Block requests and one Put Block List. Zero
-	// means 8 MiB.
+	// means 8 MiB; the SDK raises anything below 1 MiB to 1 MiB.
 	BlockSize int64
 	// Concurrency is how many blocks of one upload are in flight. Zero
 	// means 4.
@@ -135,6 +140,7 @@ var azureOptions = []azureOption{
 	{[]string{"azure_storage_tenant_id", "azure_tenant_id", "tenant_id", "azure_storage_authority_id", "azure_authority_id", "authority_id"}, setString(func(c *AzureConfig) *string { return &c.TenantID })},
 	{[]string{"azure_storage_client_secret", "azure_client_secret", "client_secret"}, setString(func(c *AzureConfig) *string { return &c.ClientSecret })},
 	{[]string{"azure_federated_token_file", "federated_token_file"}, setString(func(c *AzureConfig) *string { return &c.FederatedTokenFile })},
+	{[]string{"azure_storage_authority_host", "azure_authority_host", "authority_host"}, setString(func(c *AzureConfig) *string { return &c.AuthorityHost })},
 	{[]string{"azure_storage_endpoint", "azure_endpoint", "endpoint"}, setString(func(c *AzureConfig) *string { return &c.Endpoint })},
 	{[]string{"azure_container_name", "container_name"}, setString(func(c *AzureConfig) *string { return &c.Container })},
 	{[]string{"azure_storage_use_emulator", "use_emulator"}, setBool(func(c *AzureConfig) *bool { return &c.UseEmulator })},
@@ -144,8 +150,8 @@ var azureOptions = []azureOption{
 	{[]string{"max_retries", "client_max_retries"}, setInt(func(c *AzureConfig) *int { return &c.MaxRetries })},
 	{[]string{"block_size"}, func(c *AzureConfig, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < 1<<16 || n > 4000<<20 {
-			return fmt.Errorf("want a byte count between 64 KiB and 4000 MiB, got %q", v)
+		if err != nil || n < 1<<20 || n > 4000<<20 {
+			return fmt.Errorf("want a byte count between 1 MiB (the Azure SDK's smallest block) and 4000 MiB, got %q", v)
 		}
 		c.BlockSize = n
 		return nil

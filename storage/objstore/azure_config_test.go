@@ -25,6 +25,13 @@ func TestParseAzure(t *testing.T) {
 			cred: objstore.CredWorkload,
 		},
 		{
+			name: "authority host for a sovereign cloud",
+			uri:  "az://tables",
+			opts: map[string]string{"account_name": "acct", "client_id": "c", "tenant_id": "t", "federated_token_file": "/f", "azure_authority_host": "https://login.microsoftonline.us/"},
+			want: objstore.AzureConfig{Account: "acct", Container: "tables", ClientID: "c", TenantID: "t", FederatedTokenFile: "/f", AuthorityHost: "https://login.microsoftonline.us/"},
+			cred: objstore.CredWorkload,
+		},
+		{
 			name: "abfss names the account",
 			uri:  "abfss://data@customer1.dfs.core.windows.net/lancegate",
 			want: objstore.AzureConfig{Account: "customer1", Container: "data", Prefix: "lancegate"},

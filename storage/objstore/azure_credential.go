@@ -87,11 +87,15 @@ func newContainerClient(c *AzureConfig, opts *container.ClientOptions) (*contain
 	}
 }
 
-// tokenCredential builds the Entra ID credential of kind.
+// tokenCredential builds the Entra ID credential of kind. copts are the
+// storage client's options: token requests go through the same transport
+// (the SDK's default HTTP client unless NewAzure was given one, so a test
+// transport that trusts a private CA carries both) with the same retry
+// settings, to c.AuthorityHost when set.
 func (c *AzureConfig) tokenCredential(kind CredentialKind, copts azcore.ClientOptions) (azcore.TokenCredential, error) {
-	// Token requests go to Entra ID, not to the storage endpoint: they
-	// keep the SDK's own transport and retry settings.
-	copts.Transport = nil
+	if c.AuthorityHost != "" {
+		copts.Cloud.ActiveDirectoryAuthorityHost = c.AuthorityHost
+	}
 	switch kind {
 	case CredAzureCLI:
 		return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: c.TenantID})

@@ -20,10 +20,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -46,6 +49,16 @@ type Options struct {
 	Location string
 	// Port is the port to listen on; zero picks a free one.
 	Port int
+	// Cert and Key are PEM files of a certificate and its private key.
+	// With Cert set (Key must be too) Azurite serves HTTPS with them,
+	// Endpoint says https://, and requests must go through a transport
+	// that trusts Cert. Empty serves plain HTTP.
+	Cert, Key string
+	// OAuth makes Azurite accept bearer tokens (--oauth basic) besides the
+	// shared key. Azurite accepts them only over HTTPS, so OAuth needs
+	// Cert and Key. It checks a token's issuer, audience and lifetime,
+	// not its signature.
+	OAuth bool
 }
 
 // Server is a running Azurite blob service.
@@ -80,7 +93,7 @@ func Start(ctx context.Context, bin string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-var listening = regexp.MustCompile(`successfully listens on http://127\.0\.0\.1:(\d+)`)
+var listening = regexp.MustCompile(`successfully listens on https?://127\.0\.0\.1:(\d+)`)
 
 func (s *Server) start(ctx context.Context) error {
 	args := []string{"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(s.port),
@@ -89,6 +102,12 @@ func (s *Server) start(ctx context.Context) error {
 		args = append(args, "--inMemoryPersistence")
 	} else {
 		args = append(args, "--location", s.opts.Location)
+	}
+	if s.opts.Cert != "" {
+		args = append(args, "--cert", s.opts.Cert, "--key", s.opts.Key)
+	}
+	if s.opts.OAuth {
+		args = append(args, "--oauth", "basic")
 	}
 	cmd := exec.Command(s.bin, args...)
 	dieWithParent(cmd)
@@ -178,7 +197,11 @@ func (s *Server) Restart(ctx context.Context) error {
 func (s *Server) Endpoint() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fmt.Sprintf("http://127.0.0.1:%d/%s", s.port, objstore.EmulatorAccount)
+	scheme := "http"
+	if s.opts.Cert != "" {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://127.0.0.1:%d/%s", scheme, s.port, objstore.EmulatorAccount)
 }
 
 // Port is the port Azurite listens on.
@@ -211,13 +234,29 @@ func NewContainerName() string {
 	return "t-" + hex.EncodeToString(b[:])
 }
 
-// CreateContainer creates a container.
+// CreateContainer creates a container, with the emulator account's shared
+// key (which Azurite accepts with OAuth on too). Over HTTPS it trusts
+// Options.Cert.
 func (s *Server) CreateContainer(ctx context.Context, name string) error {
 	cred, err := container.NewSharedKeyCredential(objstore.EmulatorAccount, objstore.EmulatorKey)
 	if err != nil {
 		return err
 	}
-	c, err := container.NewClientWithSharedKeyCredential(s.Endpoint()+"/"+name, cred, nil)
+	var opts *container.ClientOptions
+	if s.opts.Cert != "" {
+		pem, err := os.ReadFile(s.opts.Cert)
+		if err != nil {
+			return err
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("azurite: no certificate in %s", s.opts.Cert)
+		}
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+		defer tr.CloseIdleConnections()
+		opts = &container.ClientOptions{ClientOptions: policy.ClientOptions{Transport: &http.Client{Transport: tr}}}
+	}
+	c, err := container.NewClientWithSharedKeyCredential(s.Endpoint()+"/"+name, cred, opts)
 	if err != nil {
 		return err
 	}
