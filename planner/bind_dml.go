@@ -278,7 +278,13 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (*insertPlan, error) {
 	}
 	switch {
 	case s.Select != nil:
+		if _, plain := s.Select.(*ast.SelectStmt); plain {
+			for _, t := range targets {
+				b.insertTargets = append(b.insertTargets, t.Type)
+			}
+		}
 		q, err := b.bindQuery(s.Select)
+		b.insertTargets = nil
 		if err != nil {
 			return nil, err
 		}

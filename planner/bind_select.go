@@ -30,6 +30,8 @@ func (b *binder) bindQuery(rs ast.ResultSetNode) (*boundQuery, error) {
 func oneRow() node { return &valuesNode{rows: [][]expr.Expr{{}}} }
 
 func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
+	targets := b.insertTargets
+	b.insertTargets = nil
 	if s.With != nil {
 		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "WITH is not supported yet").WithPosition(b.pos(s))
 	}
@@ -115,8 +117,13 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 			return nil, err
 		}
 		if x.Type() == pgtype.Unknown {
-			// An untyped literal in the select list is text.
-			if x, err = b.coerce(x, pgtype.Text, f); err != nil {
+			// An untyped literal in the select list is text, except in
+			// INSERT … SELECT, where it takes its target column's type.
+			want := pgtype.Text
+			if i := len(out); i < len(targets) {
+				want = targets[i]
+			}
+			if x, err = b.coerce(x, want, f); err != nil {
 				return nil, err
 			}
 		}

@@ -72,6 +72,11 @@ type binder struct {
 	paramUsed []bool
 	// agg is set while binding expressions above an aggregation.
 	agg *aggState
+	// insertTargets are the target column types of INSERT … SELECT, for
+	// the next SELECT bound (the top-level one): its untyped literals take
+	// these types instead of text, as PostgreSQL leaves them unresolved
+	// there.
+	insertTargets []pgtype.Type
 }
 
 func (b *binder) pos(n ast.Node) int {
