@@ -47,6 +47,33 @@ func wantCode(t *testing.T, conn *pgx.Conn, code, sql string) *pgconn.PgError {
 	return pe
 }
 
+// hookedStore returns a store in a fresh container of az, its requests
+// passing through hook, configured by tune.
+func hookedStore(t *testing.T, az *azuritetest.Server, hook *hookTransport, tune func(*objstore.AzureConfig)) objstore.Store {
+	t.Helper()
+	name := azuritetest.NewContainerName()
+	if err := az.CreateContainer(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	cfg := az.Config(name)
+	tune(&cfg)
+	store, err := objstore.NewAzure(cfg, hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// execAll runs statements that must succeed.
+func execAll(t *testing.T, conn *pgx.Conn, sqls ...string) {
+	t.Helper()
+	for _, sql := range sqls {
+		if _, err := conn.Exec(context.Background(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+}
+
 func count(t *testing.T, conn *pgx.Conn, sql string) int64 {
 	t.Helper()
 	var n int64
@@ -62,31 +89,16 @@ func count(t *testing.T, conn *pgx.Conn, sql string) int64 {
 // table is at its previous version with every committed row.
 func TestAzureStoppedMidWrite(t *testing.T) {
 	az := azuritetest.Own(t, azuritetest.Options{Location: t.TempDir()})
-	name := azuritetest.NewContainerName()
-	if err := az.CreateContainer(context.Background(), name); err != nil {
-		t.Fatal(err)
-	}
-	cfg := az.Config(name)
-	cfg.Prefix = "db"
-	cfg.MaxRetries = 2
-	cfg.Timeout = 2 * time.Second
 	var hook hookTransport
-	store, err := objstore.NewAzure(cfg, &hook)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startServerOn(t, store)
-	conn := srv.connect(t)
+	store := hookedStore(t, az, &hook, func(c *objstore.AzureConfig) {
+		c.Prefix, c.MaxRetries, c.Timeout = "db", 2, 2*time.Second
+	})
+	conn := startServerOn(t, store).connect(t)
 	ctx := context.Background()
-	for _, sql := range []string{
+	execAll(t, conn,
 		`CREATE TABLE docs (id bigint, body text)`,
 		`INSERT INTO docs SELECT 1, 'one'`,
-		`INSERT INTO docs VALUES (2, 'two'), (3, 'three')`,
-	} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
+		`INSERT INTO docs VALUES (2, 'two'), (3, 'three')`)
 	var once sync.Once
 	hook.set(func(r *http.Request) {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/docs.lance/data/") {
@@ -121,28 +133,12 @@ func TestAzureStoppedMidWrite(t *testing.T) {
 // SELECT fails within the per-request deadline with an I/O error, not a
 // hang and not a statement timeout, and the connection carries on.
 func TestAzureSlowBackend(t *testing.T) {
-	az := azuritetest.Shared(t)
-	name := azuritetest.NewContainerName()
-	if err := az.CreateContainer(context.Background(), name); err != nil {
-		t.Fatal(err)
-	}
-	cfg := az.Config(name)
-	cfg.Timeout = 300 * time.Millisecond
-	cfg.MaxRetries = 1
-	cfg.RetryDelay = 10 * time.Millisecond
 	var hook hookTransport
-	store, err := objstore.NewAzure(cfg, &hook)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startServerOn(t, store)
-	conn := srv.connect(t)
-	ctx := context.Background()
-	for _, sql := range []string{`CREATE TABLE t (id bigint)`, `INSERT INTO t VALUES (1), (2)`} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
+	store := hookedStore(t, azuritetest.Shared(t), &hook, func(c *objstore.AzureConfig) {
+		c.Timeout, c.MaxRetries, c.RetryDelay = 300*time.Millisecond, 1, 10*time.Millisecond
+	})
+	conn := startServerOn(t, store).connect(t)
+	execAll(t, conn, `CREATE TABLE t (id bigint)`, `INSERT INTO t VALUES (1), (2)`)
 	hook.set(func(r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/t.lance/data/") {
 			<-r.Context().Done() // the per-try deadline ends the wait
@@ -217,19 +213,14 @@ func TestTableLocations(t *testing.T) {
 	srv := startServerWith(t, az.NewStore(t, "db", nil), gateway.Options{Locations: opener})
 	conn := srv.connect(t)
 	dir := t.TempDir()
-	for _, sql := range []string{
+	execAll(t, conn,
 		`CREATE TABLE home (id bigint, v vector(2))`,
-		`CREATE TABLE remote (id bigint, v vector(2)) WITH (location = 'az://` + other + `/customer/remote.lance')`,
-		`CREATE TABLE nearby (id bigint) WITH (location = '` + dir + `/nearby.lance')`,
+		`CREATE TABLE remote (id bigint, v vector(2)) WITH (location = 'az://`+other+`/customer/remote.lance')`,
+		`CREATE TABLE nearby (id bigint) WITH (location = '`+dir+`/nearby.lance')`,
 		`INSERT INTO home VALUES (1, '[0,0]'), (2, '[1,1]')`,
 		`INSERT INTO remote VALUES (10, '[0,1]'), (20, '[5,5]'), (30, '[1,0]')`,
 		`INSERT INTO nearby SELECT id FROM remote WHERE id > 10`,
-		`DELETE FROM remote WHERE id = 30`,
-	} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
+		`DELETE FROM remote WHERE id = 30`)
 	var ids []int64
 	rows, err := conn.Query(ctx, `SELECT r.id FROM remote r JOIN home h ON r.id / 10 = h.id ORDER BY r.v <-> '[0,0]'`)
 	if err != nil {
@@ -260,11 +251,7 @@ func TestTableLocations(t *testing.T) {
 	wantCode(t, conn, "42710", `CREATE TABLE x (id int) WITH (location = 'az://`+other+`/customer/remote.lance')`)
 	wantCode(t, conn, "42P07", `CREATE TABLE remote (id int)`)
 	wantCode(t, conn, "42P01", `SELECT * FROM x`)
-	for _, sql := range []string{`DROP TABLE remote`, `DROP TABLE nearby`} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
+	execAll(t, conn, `DROP TABLE remote`, `DROP TABLE nearby`)
 	wantCode(t, conn, "42P01", `SELECT * FROM remote`)
 	if _, err := conn.Exec(ctx, `CREATE TABLE remote (id bigint) WITH (location = 'az://`+other+`/customer/remote.lance')`); err != nil {
 		t.Fatalf("re-create at the dropped location: %v", err)

@@ -156,17 +156,23 @@ func (a *Azure) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, a.fail(ctx, "stat", key, err)
 	}
+	return objectInfo(key, p.ContentLength, p.ETag, p.LastModified), nil
+}
+
+// objectInfo builds an ObjectInfo from the optional fields Azure answers
+// with.
+func objectInfo(key string, size *int64, etag *azcore.ETag, modified *time.Time) ObjectInfo {
 	info := ObjectInfo{Key: key}
-	if p.ContentLength != nil {
-		info.Size = *p.ContentLength
+	if size != nil {
+		info.Size = *size
 	}
-	if p.ETag != nil {
-		info.ETag = normETag(string(*p.ETag))
+	if etag != nil {
+		info.ETag = normETag(string(*etag))
 	}
-	if p.LastModified != nil {
-		info.LastModified = *p.LastModified
+	if modified != nil {
+		info.LastModified = *modified
 	}
-	return info, nil
+	return info
 }
 
 // List implements Store. Pages are fetched as the caller iterates.
@@ -194,15 +200,7 @@ func (a *Azure) List(ctx context.Context, prefix string) iter.Seq2[ObjectInfo, e
 				}
 				info := ObjectInfo{Key: (*item.Name)[strip:]}
 				if p := item.Properties; p != nil {
-					if p.ContentLength != nil {
-						info.Size = *p.ContentLength
-					}
-					if p.ETag != nil {
-						info.ETag = normETag(string(*p.ETag))
-					}
-					if p.LastModified != nil {
-						info.LastModified = *p.LastModified
-					}
+					info = objectInfo(info.Key, p.ContentLength, p.ETag, p.LastModified)
 				}
 				if !yield(info, nil) {
 					return
