@@ -28,7 +28,10 @@
 //
 // Backends return the sentinels of errors.go wrapped with the key and
 // operation; callers test them with errors.Is. A missing object is
-// ErrNotExist. Mapping these to SQLSTATEs is the gateway's business, not
+// ErrNotExist; a store that refuses the credentials is ErrPermission, one
+// that keeps throttling ErrThrottled, one that cannot be reached in time
+// ErrUnavailable, a missing container ErrNoContainer. The caller's own
+// cancellation stays context.Canceled / context.DeadlineExceeded. Mapping these to SQLSTATEs is the gateway's business, not
 // this package's.
 //
 // # Ownership
@@ -36,5 +39,25 @@
 // A byte slice returned by GetRange belongs to the caller. A slice passed to
 // PutIfAbsent may be reused by the caller once the call returns.
 //
-// The conformance suite in objstoretest runs against every backend.
+// # Backends
+//
+//   - Local (local.go): a folder; writes stage to a hidden name and rename,
+//     PutIfAbsent links the staged file (atomic, no check-then-write).
+//   - Memory (memory.go): tests and throwaway servers.
+//   - Azure (azure*.go): one Blob Storage container on the Azure SDK.
+//     azure_config.go reads Lance's URIs and storage option names (so the
+//     options that open a dataset in pylance open it here),
+//     azure_credential.go picks the credential (workload identity on AKS,
+//     managed identity, DefaultAzureCredential; keys for development),
+//     azure_errors.go maps Azure's answers to the sentinels. Every request
+//     has a per-try deadline and retries with backoff; PutIfAbsent is one
+//     Put Blob with If-None-Match: * carrying a commit id, so a retried
+//     request that had in fact succeeded is not mistaken for a lost race.
+//
+// Open turns a --storage URI into a Store; Opener opens the locations of
+// tables kept outside the root (other containers and accounts), one store
+// per container, without carrying one account's keys to another.
+//
+// The conformance suite in objstoretest runs against every backend;
+// azuritetest runs a real Azurite for the Azure backend's tests.
 package objstore
