@@ -20,6 +20,9 @@ func (c sessionCatalog) storage() *storageCatalog { return &storageCatalog{cat: 
 // Table implements planner.Catalog: the first use of a table in a
 // transaction pins its newest version.
 func (c sessionCatalog) Table(ctx context.Context, name string) (planner.Table, error) {
+	if isSystemName(name) {
+		return c.storage().Table(ctx, name)
+	}
 	tx := c.s.transaction()
 	if t, ok := tx.tables[name]; ok {
 		return t, nil

@@ -86,6 +86,10 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 		}
 		return s.resetStmt(x.Name), nil
 	case *dialect.ShowStmt:
+		if x.Name == "jobs" {
+			// lancegate's own: the agent's job history, newest first.
+			return s.Prepare(ctx, showJobsQuery, paramOIDs)
+		}
 		if x.All {
 			return s.showStmt("all")
 		}

@@ -31,6 +31,9 @@ type storageCatalog struct {
 var _ planner.Catalog = (*storageCatalog)(nil)
 
 func (c *storageCatalog) Table(ctx context.Context, name string) (planner.Table, error) {
+	if isSystemName(name) {
+		return c.systemTable(name)
+	}
 	ds, err := c.cat.Open(ctx, name)
 	if err != nil {
 		return nil, storageError(err, name)

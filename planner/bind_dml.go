@@ -233,6 +233,9 @@ func (b *binder) dmlTable(refs *ast.TableRefsClause) (Table, tableRef, string, e
 	if err != nil {
 		return nil, ref, "", err
 	}
+	if ro, ok := t.(ReadOnlyTable); ok {
+		return nil, ref, "", withPos(ro.ReadOnly(), b.pos(tn))
+	}
 	alias := ts.AsName.O
 	if alias == "" {
 		alias = tn.Name.O

@@ -138,10 +138,15 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 
 // resolveTable resolves a table name and its AS OF clause to a snapshot.
 func (b *binder) resolveTable(tn *ast.TableName) (Table, tableRef, error) {
-	if s := tn.Schema.O; s != "" && s != "public" {
+	ref := tableRef{name: tn.Name.O}
+	switch s := tn.Schema.O; {
+	case s == "" || s == "public":
+	case tn.Schema.L == SystemSchema:
+		// lancegate.<t>: the catalog's system tables.
+		ref.name = SystemSchema + "." + tn.Name.O
+	default:
 		return nil, tableRef{}, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", s+"."+tn.Name.O).WithPosition(b.pos(tn))
 	}
-	ref := tableRef{name: tn.Name.O}
 	t, err := b.cat.Table(b.ctx, ref.name)
 	if err != nil {
 		return nil, ref, withPos(err, b.pos(tn))

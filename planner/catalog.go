@@ -16,7 +16,8 @@ import (
 // per statement (or per transaction) and buffering writes inside
 // transaction blocks. Errors carry SQLSTATEs (42P01 for a missing table).
 type Catalog interface {
-	// Table resolves a table name (lower-cased unless quoted).
+	// Table resolves a table name (lower-cased unless quoted); system
+	// tables come qualified ("lancegate.jobs").
 	Table(ctx context.Context, name string) (Table, error)
 	// CreateTable creates a table; it reports false when the table existed
 	// and def.IfNotExists was set (42P07 otherwise).
@@ -25,6 +26,10 @@ type Catalog interface {
 	// exist and ifExists was set (42P01 otherwise).
 	DropTable(ctx context.Context, name string, ifExists bool) (bool, error)
 }
+
+// SystemSchema is the schema of lancegate's read-only system tables: the
+// binder passes lancegate.t to Catalog.Table as "lancegate.t".
+const SystemSchema = "lancegate"
 
 // TableDef is what CREATE TABLE asks for.
 type TableDef struct {
@@ -75,6 +80,14 @@ type Table interface {
 	AddColumn(ctx context.Context, col ColumnDef) error
 	// DropColumn drops a column.
 	DropColumn(ctx context.Context, name string) error
+}
+
+// ReadOnlyTable is implemented by tables that refuse every write, such
+// as system tables: INSERT, UPDATE and DELETE fail at binding with the
+// error ReadOnly returns.
+type ReadOnlyTable interface {
+	Table
+	ReadOnly() error
 }
 
 // VersionInfo describes one version of a table, for lance_versions().

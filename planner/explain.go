@@ -115,7 +115,7 @@ func (x *execution) runExplain(p *explainPlan) (*Result, error) {
 	col := b.NewArray()
 	rec := array.NewRecord(schema, []arrow.Array{col}, int64(len(lines)))
 	col.Release()
-	return &Result{Rows: newBatches(schema, []arrow.Record{rec}), Tag: func(int64) string { return "EXPLAIN" }}, nil
+	return &Result{Rows: executor.NewRecords(schema, []arrow.Record{rec}), Tag: func(int64) string { return "EXPLAIN" }}, nil
 }
 
 // render appends a node and its inputs as PostgreSQL-style plan lines.

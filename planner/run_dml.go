@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -137,7 +139,7 @@ func (x *execution) returningResult(ret *returning, rows []arrow.Record, tag fun
 		return nil, err
 	}
 	n := rowCount(out)
-	return &Result{Rows: newBatches(schema, out), Tag: func(int64) string { return tag(n) }}, nil
+	return &Result{Rows: executor.NewRecords(schema, out), Tag: func(int64) string { return tag(n) }}, nil
 }
 
 // columnsSchema is the Arrow schema of bound columns.
@@ -289,3 +291,5 @@ func (x *execution) runDelete(p *deletePlan) (*Result, error) {
 	}
 	return x.returningResult(p.ret, rows, func(n int64) string { return fmt.Sprintf("DELETE %d", n) })
 }
+
+func unixMicro(us int64) time.Time { return time.UnixMicro(us) }

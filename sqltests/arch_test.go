@@ -56,6 +56,7 @@ func TestArchitecture(t *testing.T) {
 		{from: "executor", forbid: []string{"planner", "gateway", "agent", "cmd"}, why: "the executor never sees SQL text or sessions"},
 		{from: "planner", forbid: []string{"gateway", "agent", "storage", "cmd", "executor/scan"}, why: "the planner reaches storage only through its Catalog interface"},
 		{from: "gateway", forbid: []string{"agent", "cmd"}, why: "only cmd wires roles together"},
+		{from: "agent", forbid: []string{"gateway", "planner", "cmd"}, why: "the agent works on storage, not on SQL sessions"},
 		{from: "executor/sqlstate", allow: []string{}, why: "sqlstate is a leaf"},
 		{from: "executor/pgtype", allow: []string{"executor/sqlstate"}, why: "pgtype is a leaf"},
 	}

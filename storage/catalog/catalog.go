@@ -82,6 +82,16 @@ func (c *Catalog) Store() objstore.Store { return c.store }
 // Root returns the dataset key prefix of table name in the storage root.
 func Root(name string) string { return name + Suffix }
 
+// URI returns the URI of table name's dataset for messages and events:
+// its location when it has one, else its folder under rootURI (the
+// storage root as configured, e.g. az://container/prefix or a path).
+func URI(rootURI, location, name string) string {
+	if location != "" {
+		return location
+	}
+	return strings.TrimSuffix(rootURI, "/") + "/" + Root(name)
+}
+
 func checkName(name string) error {
 	if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_lancegate") {
 		return fmt.Errorf("%w: %q", ErrInvalidName, name)
