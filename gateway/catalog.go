@@ -15,7 +15,7 @@ type sessionCatalog struct {
 
 var _ planner.Catalog = sessionCatalog{}
 
-func (c sessionCatalog) storage() *storageCatalog { return &storageCatalog{cat: c.s.e.cat} }
+func (c sessionCatalog) storage() *storageCatalog { return c.s.e.tables }
 
 // Table implements planner.Catalog: the first use of a table in a
 // transaction pins its newest version.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 	"github.com/lancegate/lancegate/gateway/pgwire"
 	"github.com/lancegate/lancegate/storage/catalog"
+	"github.com/lancegate/lancegate/storage/events"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
 
@@ -29,13 +31,28 @@ type Options struct {
 	// '…') in other containers or accounts (objstore.Opener); nil refuses
 	// such tables.
 	Locations catalog.Locator
+	// Events receives an event for every version the engine commits
+	// (storage/events); nil publishes none. Publish must not block.
+	Events Publisher
+	// StorageURI is the storage root as configured, for the table URIs
+	// events carry.
+	StorageURI string
+	// Node names this query node in events (default: the host name).
+	Node string
+}
+
+// Publisher takes the events of commits; events.Bus and
+// events.KafkaPublisher implement it.
+type Publisher interface {
+	Publish(events.Event)
 }
 
 // Engine serves SQL over the tables of one storage root. It implements
 // pgwire.Engine.
 type Engine struct {
-	cat  *catalog.Catalog
-	opts Options
+	cat    *catalog.Catalog
+	tables *storageCatalog
+	opts   Options
 }
 
 var _ pgwire.Engine = (*Engine)(nil)
@@ -54,7 +71,11 @@ func NewEngine(store objstore.Store, opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Engine{cat: catalog.New(store, opts.Locations), opts: opts}
+	if opts.Node == "" {
+		opts.Node, _ = os.Hostname()
+	}
+	cat := catalog.New(store, opts.Locations)
+	return &Engine{cat: cat, tables: &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node}, opts: opts}
 }
 
 // versionString is version()'s text.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/catalog"
+	"github.com/lancegate/lancegate/storage/events"
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
@@ -26,6 +28,10 @@ import (
 // lookup opens the newest committed version (a statement's snapshot).
 type storageCatalog struct {
 	cat *catalog.Catalog
+	// pub, when set, receives an event per commit (see publish).
+	pub     Publisher
+	rootURI string
+	node    string
 }
 
 var _ planner.Catalog = (*storageCatalog)(nil)
@@ -51,7 +57,7 @@ func (c *storageCatalog) CreateTable(ctx context.Context, def planner.TableDef) 
 		}
 		fields[i] = f
 	}
-	_, err := c.cat.Create(ctx, name, arrow.NewSchema(fields, nil), def.Location)
+	ds, err := c.cat.Create(ctx, name, arrow.NewSchema(fields, nil), def.Location)
 	if errors.Is(err, catalog.ErrTableExists) {
 		if def.IfNotExists {
 			return false, nil
@@ -61,10 +67,15 @@ func (c *storageCatalog) CreateTable(ctx context.Context, def planner.TableDef) 
 	if err != nil {
 		return false, storageError(err, name)
 	}
+	c.publish(ctx, name, nil, ds, "create", 0, 0)
 	return true, nil
 }
 
 func (c *storageCatalog) DropTable(ctx context.Context, name string, ifExists bool) (bool, error) {
+	var prev *lance.Dataset
+	if c.pub != nil {
+		prev, _ = c.cat.Open(ctx, name)
+	}
 	err := c.cat.Drop(ctx, name)
 	if errors.Is(err, catalog.ErrNoTable) {
 		if ifExists {
@@ -75,7 +86,43 @@ func (c *storageCatalog) DropTable(ctx context.Context, name string, ifExists bo
 	if err != nil {
 		return false, storageError(err, name)
 	}
+	c.publish(ctx, name, prev, nil, "drop", 0, 0)
 	return true, nil
+}
+
+// committed makes ds the table's snapshot after a commit and publishes
+// the commit's event.
+func (t *lanceTable) committed(ctx context.Context, ds *lance.Dataset, op string, added, deleted uint64) {
+	prev := t.ds
+	t.ds = ds
+	t.cat.publish(ctx, t.name, prev, ds, op, added, deleted)
+}
+
+// publish hands the event of a commit to the publisher: the new version
+// (next, nil for a drop), the one it replaced (prev, nil for a create),
+// and the fragments the commit added or changed. It never blocks on the
+// transport and never fails the statement: the commit is durable already,
+// and events are hints (see storage/events).
+func (c *storageCatalog) publish(ctx context.Context, name string, prev, next *lance.Dataset, op string, added, deleted uint64) {
+	if c.pub == nil {
+		return
+	}
+	ev := events.Event{Table: name, Op: op, RowsAdded: added, RowsDeleted: deleted, Time: time.Now().UTC(), Source: c.node}
+	var loc string
+	if ds := cmp.Or(next, prev); ds != nil && ds.Store() != c.cat.Store() {
+		// Only tables WITH (location = …) live in another store.
+		loc, _ = c.cat.Location(ctx, name)
+	}
+	ev.URI = catalog.URI(c.rootURI, loc, name)
+	if prev != nil {
+		ev.PrevVersion = prev.Version()
+	}
+	if next != nil {
+		ev.Version = next.Version()
+		ev.Time = next.Timestamp().UTC()
+		ev.Fragments = events.ChangedFragments(prev, next)
+	}
+	c.pub.Publish(ev)
 }
 
 // lanceTable is one snapshot of a table stored as a Lance dataset.
@@ -228,8 +275,16 @@ func (t *lanceTable) Insert(ctx context.Context, rows []arrow.Record) error {
 	if err != nil {
 		return storageError(err, t.name)
 	}
-	t.ds = ds
+	t.committed(ctx, ds, "append", countRows(rows), 0)
 	return nil
+}
+
+func countRows(recs []arrow.Record) uint64 {
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	return uint64(n)
 }
 
 // byFragment groups row addresses (fragment << 32 | offset) by fragment.
@@ -250,7 +305,7 @@ func (t *lanceTable) Delete(ctx context.Context, addrs []uint64) error {
 	if err != nil {
 		return storageError(err, t.name)
 	}
-	t.ds = ds
+	t.committed(ctx, ds, "delete", 0, uint64(len(addrs)))
 	return nil
 }
 
@@ -264,7 +319,7 @@ func (t *lanceTable) Update(ctx context.Context, addrs []uint64, rows []arrow.Re
 	if err != nil {
 		return storageError(err, t.name)
 	}
-	t.ds = ds
+	t.committed(ctx, ds, "update", countRows(rows), uint64(len(addrs)))
 	return nil
 }
 
@@ -277,7 +332,7 @@ func (t *lanceTable) AddColumn(ctx context.Context, col planner.ColumnDef) error
 	if err != nil {
 		return storageError(err, t.name)
 	}
-	t.ds = ds
+	t.committed(ctx, ds, "add_column", 0, 0)
 	return nil
 }
 
@@ -286,7 +341,7 @@ func (t *lanceTable) DropColumn(ctx context.Context, name string) error {
 	if err != nil {
 		return storageError(err, t.name)
 	}
-	t.ds = ds
+	t.committed(ctx, ds, "drop_column", 0, 0)
 	return nil
 }
 
