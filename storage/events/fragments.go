@@ -1,12 +1,7 @@
 package events
 
 import (
-	"slices"
-
-	"google.golang.org/protobuf/proto"
-
 	"github.com/lancegate/lancegate/storage/lance"
-	"github.com/lancegate/lancegate/storage/lance/pb"
 )
 
 // ChangedFragments returns, ascending, the ids of next's fragments that
@@ -18,18 +13,5 @@ func ChangedFragments(prev, next *lance.Dataset) []uint64 {
 	if next == nil {
 		return nil
 	}
-	old := map[uint64]*pb.DataFragment{}
-	if prev != nil {
-		for _, f := range prev.Manifest().GetFragments() {
-			old[f.GetId()] = f
-		}
-	}
-	var ids []uint64
-	for _, f := range next.Manifest().GetFragments() {
-		if o, ok := old[f.GetId()]; !ok || !proto.Equal(o, f) {
-			ids = append(ids, f.GetId())
-		}
-	}
-	slices.Sort(ids)
-	return ids
+	return next.ChangedFragments(prev)
 }

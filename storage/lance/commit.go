@@ -65,6 +65,8 @@ func commit(ctx context.Context, store objstore.Store, root string, base *Datase
 		return nil, err
 	}
 	if err := store.Put(ctx, txnKey, bytes.NewReader(txnBytes)); err != nil {
+		// No manifest can refer to the files yet: they are garbage.
+		cleanup(store, append(spec.written, txnKey))
 		return nil, fmt.Errorf("write transaction: %w", err)
 	}
 	ds, err := commitLoop(ctx, store, root, readVersion, txnName, spec)
@@ -193,23 +195,32 @@ func latestForCommit(ctx context.Context, store objstore.Store, root string, spe
 }
 
 // checkSince checks the transactions of versions (from, to] against ours.
+// A version whose manifest or transaction file is gone (an old-version
+// cleanup removed it while this commit was in flight) cannot be checked,
+// which is a conflict: the caller re-runs the operation on a newer version.
 func checkSince(ctx context.Context, store objstore.Store, root string, ours *pb.Transaction, from, to uint64, latest *pb.Manifest) error {
+	removed := func(v uint64, err error) error {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, objstore.ErrNotExist) {
+			return fmt.Errorf("%w: version %d was removed before this commit could check it: %v", ErrCommitConflict, v, err)
+		}
+		return err
+	}
 	for v := from + 1; v <= to; v++ {
 		m := latest
 		if v != to {
 			ref, err := findManifest(ctx, store, root, v)
 			if err != nil {
-				return err
+				return removed(v, err)
 			}
 			mf, err := readManifest(ctx, store, ref.key, ref.size)
 			if err != nil {
-				return err
+				return removed(v, err)
 			}
 			m = mf.manifest
 		}
 		other, err := readTransaction(ctx, store, root, m)
 		if err != nil {
-			return err
+			return removed(v, err)
 		}
 		if err := checkConflict(ours, other, v); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -122,6 +123,15 @@ func (d *Dataset) deletionChanges(ctx context.Context, rows map[uint64]*roaring.
 	return updated, removed, keys, nil
 }
 
+// touchedIDs lists the ids of the fragments a delete changes or removes.
+func touchedIDs(updated []*pb.DataFragment, removed []uint64) []uint64 {
+	ids := slices.Clone(removed)
+	for _, f := range updated {
+		ids = append(ids, f.Id)
+	}
+	return ids
+}
+
 // applyDeletions replaces updated fragments (by id) and drops removed ones.
 func applyDeletions(frags []*pb.DataFragment, updated []*pb.DataFragment, removed []uint64) []*pb.DataFragment {
 	gone := make(map[uint64]bool, len(removed))
@@ -168,6 +178,9 @@ func (d *Dataset) Delete(ctx context.Context, rows map[uint64]*roaring.Bitmap, p
 		scheme:  d.scheme,
 		written: keys,
 		build: func(latest *pb.Manifest, idx *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
+			if err := requireUnchanged(latest, d.manifest, touchedIDs(updated, removed)); err != nil {
+				return nil, nil, err
+			}
 			latest.Fragments = applyDeletions(latest.Fragments, updated, removed)
 			return latest, idx, nil
 		},
@@ -201,6 +214,9 @@ func (d *Dataset) Update(ctx context.Context, deleted map[uint64]*roaring.Bitmap
 		scheme:  d.scheme,
 		written: keys,
 		build: func(latest *pb.Manifest, idx *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
+			if err := requireUnchanged(latest, d.manifest, touchedIDs(updated, removed)); err != nil {
+				return nil, nil, err
+			}
 			next := nextFragmentID(latest)
 			latest.Fragments = applyDeletions(latest.Fragments, updated, removed)
 			latest.Fragments = append(latest.Fragments, numberFragments(frags, next)...)

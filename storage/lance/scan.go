@@ -9,7 +9,6 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/compute"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/lancegate/lancegate/storage/lance/datafile"
@@ -276,15 +275,13 @@ func (fr *fragmentReader) next(ctx context.Context) (arrow.Record, error) {
 		start := fr.pos
 		fr.pos = end
 		n := int64(end - start)
-		var mask arrow.Array
+		filter := false
 		if fr.deleted != nil {
 			kept := uint64(n) - countRange(fr.deleted, start, end)
 			if kept == 0 {
 				continue
 			}
-			if kept < uint64(n) {
-				mask = deletionMask(mem, fr.deleted, start, end)
-			}
+			filter = kept < uint64(n)
 		}
 		cols := make([]arrow.Array, 0, len(s.schema.Fields()))
 		for _, c := range fr.cols {
@@ -298,22 +295,25 @@ func (fr *fragmentReader) next(ctx context.Context) (arrow.Record, error) {
 		if s.opts.WithRowAddress {
 			cols = append(cols, rowAddresses(mem, fr.frag.Id, start, end))
 		}
+		if filter {
+			filtered, kept, err := dropDeleted(ctx, mem, cols, fr.deleted, start, end)
+			releaseAll(cols)
+			if err != nil {
+				return nil, err
+			}
+			cols, n = filtered, int64(kept)
+		}
 		rec := array.NewRecord(s.schema, cols, n)
-		for _, a := range cols {
-			a.Release()
-		}
-		if mask == nil {
-			return rec, nil
-		}
-		filtered, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), rec, mask, compute.DefaultFilterOptions())
-		rec.Release()
-		mask.Release()
-		if err != nil {
-			return nil, fmt.Errorf("apply deletions: %w", err)
-		}
-		return filtered, nil
+		releaseAll(cols)
+		return rec, nil
 	}
 	return nil, io.EOF
+}
+
+func releaseAll(arrs []arrow.Array) {
+	for _, a := range arrs {
+		a.Release()
+	}
 }
 
 // countRange counts the members of bm in [start, end).
@@ -326,17 +326,6 @@ func countRange(bm *roaring.Bitmap, start, end uint64) uint64 {
 		n -= bm.Rank(uint32(start - 1))
 	}
 	return n
-}
-
-// deletionMask is true for the rows in [start, end) that are not deleted.
-func deletionMask(mem memory.Allocator, deleted *roaring.Bitmap, start, end uint64) arrow.Array {
-	b := array.NewBooleanBuilder(mem)
-	defer b.Release()
-	b.Resize(int(end - start))
-	for r := start; r < end; r++ {
-		b.UnsafeAppend(!deleted.Contains(uint32(r)))
-	}
-	return b.NewArray()
 }
 
 func rowAddresses(mem memory.Allocator, frag, start, end uint64) arrow.Array {

@@ -1,10 +1,13 @@
 package lance
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lancegate/lancegate/storage/lance/pb"
@@ -86,9 +89,23 @@ func operationName(t *pb.Transaction) string {
 //   - Append rebases over anything but Overwrite, Restore, UpdateMemWalState
 //     and operations lancegate does not know.
 //   - Overwrite rebases over anything but another Overwrite or UpdateConfig.
-//   - Delete, Update, Merge (add column) and Project (drop column) rebase
-//     only over Append and CreateIndex; otherwise the caller re-runs the
-//     statement on the new version.
+//   - Rewrite (compaction) rebases over Append, ReserveFragments and
+//     UpdateConfig; over Delete, Update and Rewrite that touched none of the
+//     fragments it rewrites; and over CreateIndex whose new indices all
+//     record fragment bitmaps that cover none of them (lancegate does not
+//     remap indices yet). Overwrite, Restore, Merge and Project (schema
+//     changes) and everything else conflict.
+//   - Delete and Update rebase over Append, CreateIndex and
+//     ReserveFragments, and over a Rewrite that touched none of their
+//     fragments; otherwise the caller re-runs the statement on the new
+//     version.
+//   - Merge (add column) and Project (drop column) rebase only over Append
+//     and CreateIndex.
+//
+// Rebasing is checked twice: here by operation, and again when the next
+// manifest is built, where Delete, Update and Rewrite refuse to commit
+// unless each fragment they change is still in the newest manifest exactly
+// as they read it.
 //
 // It returns nil to rebase or an error wrapping ErrCommitConflict.
 func checkConflict(ours, other *pb.Transaction, otherVersion uint64) error {
@@ -118,6 +135,33 @@ func checkConflict(ours, other *pb.Transaction, otherVersion uint64) error {
 			return conflict()
 		}
 		return nil
+	case *pb.Transaction_Rewrite_:
+		switch op := other.Operation.(type) {
+		case *pb.Transaction_Append_, *pb.Transaction_ReserveFragments_, *pb.Transaction_UpdateConfig_:
+			return nil
+		case *pb.Transaction_Delete_, *pb.Transaction_Update_, *pb.Transaction_Rewrite_:
+			if overlaps(fragmentsTouched(ours), fragmentsTouched(other)) {
+				return conflict()
+			}
+			return nil
+		case *pb.Transaction_CreateIndex_:
+			if indicesCover(op.CreateIndex.GetNewIndices(), fragmentsTouched(ours)) {
+				return conflict()
+			}
+			return nil
+		}
+		return conflict()
+	case *pb.Transaction_Delete_, *pb.Transaction_Update_:
+		switch other.Operation.(type) {
+		case *pb.Transaction_Append_, *pb.Transaction_CreateIndex_, *pb.Transaction_ReserveFragments_:
+			return nil
+		case *pb.Transaction_Rewrite_:
+			if overlaps(fragmentsTouched(ours), fragmentsTouched(other)) {
+				return conflict()
+			}
+			return nil
+		}
+		return conflict()
 	default:
 		switch other.Operation.(type) {
 		case *pb.Transaction_Append_, *pb.Transaction_CreateIndex_:
@@ -125,6 +169,97 @@ func checkConflict(ours, other *pb.Transaction, otherVersion uint64) error {
 		}
 		return conflict()
 	}
+}
+
+// fragmentsTouched returns the ids of the existing fragments a Delete,
+// Update or Rewrite changes or removes (none for other operations). A
+// Rewrite lists them in its groups, or, from old writers, in the
+// deprecated top-level old_fragments.
+func fragmentsTouched(t *pb.Transaction) map[uint64]bool {
+	ids := map[uint64]bool{}
+	switch op := t.Operation.(type) {
+	case *pb.Transaction_Delete_:
+		for _, f := range op.Delete.GetUpdatedFragments() {
+			ids[f.Id] = true
+		}
+		for _, id := range op.Delete.GetDeletedFragmentIds() {
+			ids[id] = true
+		}
+	case *pb.Transaction_Update_:
+		for _, f := range op.Update.GetUpdatedFragments() {
+			ids[f.Id] = true
+		}
+		for _, id := range op.Update.GetRemovedFragmentIds() {
+			ids[id] = true
+		}
+	case *pb.Transaction_Rewrite_:
+		for _, f := range op.Rewrite.GetOldFragments() {
+			ids[f.Id] = true
+		}
+		for _, g := range op.Rewrite.GetGroups() {
+			for _, f := range g.GetOldFragments() {
+				ids[f.Id] = true
+			}
+		}
+	}
+	return ids
+}
+
+func overlaps(a, b map[uint64]bool) bool {
+	for id := range a {
+		if b[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// indicesCover reports whether any of indices may cover one of the
+// fragments ids.
+func indicesCover(indices []*pb.IndexMetadata, ids map[uint64]bool) bool {
+	covered := indexCoverage(indices)
+	for id := range ids {
+		if covered(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// indexCoverage returns a func reporting whether any of indices may cover
+// fragment id. An index without a fragment bitmap (or with one that does
+// not decode) is taken to cover everything, as pylance's resolver does.
+func indexCoverage(indices []*pb.IndexMetadata) func(id uint64) bool {
+	bms := make([]*roaring.Bitmap, 0, len(indices))
+	for _, im := range indices {
+		bm, ok := fragmentBitmap(im)
+		if !ok {
+			return func(uint64) bool { return true }
+		}
+		bms = append(bms, bm)
+	}
+	return func(id uint64) bool {
+		for _, bm := range bms {
+			if id > math.MaxUint32 || bm.Contains(uint32(id)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// fragmentBitmap decodes an index's fragment bitmap (a portable 32-bit
+// roaring bitmap of the fragment ids it covers); ok is false when the
+// index records none or it does not decode.
+func fragmentBitmap(im *pb.IndexMetadata) (*roaring.Bitmap, bool) {
+	if len(im.GetFragmentBitmap()) == 0 {
+		return nil, false
+	}
+	bm := roaring.New()
+	if _, err := bm.ReadFrom(bytes.NewReader(im.GetFragmentBitmap())); err != nil {
+		return nil, false
+	}
+	return bm, true
 }
 
 // IsConflict reports whether err is a commit conflict, which a caller may

@@ -3,6 +3,7 @@ package lance
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -116,12 +117,45 @@ func (s *fileSink) abort(err error) {
 	<-s.done
 }
 
+// batchSource yields the batches to write: io.EOF after the last, and each
+// batch owned by the caller of Next, who releases it. *Scanner is one.
+type batchSource interface {
+	Next(ctx context.Context) (arrow.Record, error)
+}
+
+var (
+	_ batchSource = (*Scanner)(nil)
+	_ batchSource = readerSource{}
+)
+
+// readerSource adapts a RecordReader, whose batches it borrows, to a
+// batchSource.
+type readerSource struct{ r array.RecordReader }
+
+func (s readerSource) Next(context.Context) (arrow.Record, error) {
+	if !s.r.Next() {
+		if err := s.r.Err(); err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	rec := s.r.Record()
+	rec.Retain()
+	return rec, nil
+}
+
 // writeFragments writes src's rows as new fragments (with id 0, assigned at
 // commit) and returns them and the keys of the files written.
 func writeFragments(ctx context.Context, store objstore.Store, root string, schema *Schema, format datafile.Version, src array.RecordReader, opts WriteOptions) ([]*pb.DataFragment, []string, error) {
 	if src == nil {
 		return nil, nil, nil
 	}
+	return writeBatches(ctx, store, root, schema, format, readerSource{src}, opts)
+}
+
+// writeBatches is writeFragments over any batch source. On failure it
+// removes the files it wrote.
+func writeBatches(ctx context.Context, store objstore.Store, root string, schema *Schema, format datafile.Version, src batchSource, opts WriteOptions) ([]*pb.DataFragment, []string, error) {
 	switch format {
 	case datafile.V2_0, datafile.V2_1, datafile.V2_2:
 	default:
@@ -155,16 +189,24 @@ func writeFragments(ctx context.Context, store objstore.Store, root string, sche
 		return nil
 	}
 	maxRows := opts.maxRows()
-	for src.Next() {
+	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		rec := src.Record()
-		if err := checkBatch(schema, rec); err != nil {
+		in, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if err := checkBatch(schema, in); err != nil {
+			in.Release()
 			return fail(err)
 		}
 		// Re-label the batch with the dataset's schema (metadata may differ).
-		rec = array.NewRecord(schema.Arrow(), rec.Columns(), rec.NumRows())
+		rec := array.NewRecord(schema.Arrow(), in.Columns(), in.NumRows())
+		in.Release()
 		for off := int64(0); off < rec.NumRows(); {
 			if sink == nil {
 				var err error
@@ -190,9 +232,6 @@ func writeFragments(ctx context.Context, store objstore.Store, root string, sche
 			}
 		}
 		rec.Release()
-	}
-	if err := src.Err(); err != nil {
-		return fail(err)
 	}
 	if sink != nil && sink.rows > 0 {
 		if err := flush(); err != nil {
