@@ -3,9 +3,10 @@
 // operator subcommands.
 //
 //	lancegate serve [flags]    run the server (see `lancegate serve -h`)
+//	lancegate job [flags]      run one maintenance job (see `lancegate job -h`)
 //	lancegate version          print the version
 //
-// Every flag of serve also reads the environment variable LANCEGATE_<FLAG>
+// Every flag of serve and job also reads the environment variable LANCEGATE_<FLAG>
 // (upper case, '-' as '_'), e.g. LANCEGATE_STORAGE; a flag given on the
 // command line wins.
 package main
@@ -40,6 +41,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "job":
+		if err := job(ctx, args[1:], stderr); err != nil {
+			fmt.Fprintln(stderr, "lancegate:", err)
+			return 1
+		}
+		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "lancegate", version)
 		return 0
@@ -56,7 +63,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: lancegate <command> [flags]
 
 commands:
-  serve     run lancegate (query node, executor and agent; embedded default)
+  serve     run lancegate (query node and agent; embedded default); --role picks one
+  job       run one maintenance job (compact, cleanup, index) on one table
   version   print the version
 `)
 }

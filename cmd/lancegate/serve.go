@@ -9,155 +9,210 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"sort"
-	"strings"
+	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lancegate/lancegate/agent"
 	"github.com/lancegate/lancegate/gateway"
 	"github.com/lancegate/lancegate/gateway/pgwire"
+	"github.com/lancegate/lancegate/storage/catalog"
+	"github.com/lancegate/lancegate/storage/events"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
 
 // serveConfig holds serve's flags.
 type serveConfig struct {
-	listen   string
-	storage  string
-	role     string
-	auth     string
-	password string
-	tlsCert  string
-	tlsKey   string
-	logLevel string
-	options  storageOptions
-}
-
-// storageOptions collects repeated --storage-option key=value flags.
-type storageOptions map[string]string
-
-func (o storageOptions) String() string {
-	keys := make([]string, 0, len(o))
-	for k := range o {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
-}
-
-// Set takes key=value, or several separated by commas (the form
-// LANCEGATE_STORAGE_OPTION carries).
-func (o storageOptions) Set(v string) error {
-	for _, kv := range strings.Split(v, ",") {
-		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if !ok || k == "" {
-			return fmt.Errorf("want key=value, got %q", kv)
-		}
-		o[k] = val
-	}
-	return nil
+	commonConfig
+	listen        string
+	role          string
+	auth          string
+	password      string
+	tlsCert       string
+	tlsKey        string
+	metricsListen string
+	agent         agentConfig
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
-	c := &serveConfig{options: storageOptions{}}
+	c := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	c.commonConfig.register(fs)
+	c.agent.register(fs)
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:5433", "pgwire listen address")
-	fs.StringVar(&c.storage, "storage", "./lancegate-data", "storage root: a folder, file:///abs/path, memory://, or az://container/prefix")
-	fs.Var(c.options, "storage-option", "Azure storage option key=value, named as Lance names them (repeatable; AZURE_* environment variables are read too)")
-	fs.StringVar(&c.role, "role", "all", "role to run: all (query, executor and agent in one process)")
+	fs.StringVar(&c.role, "role", "all", "role to run: all (query node and agent in one process), query, or agent")
 	fs.StringVar(&c.auth, "auth", "trust", "client authentication: trust or scram")
 	fs.StringVar(&c.password, "password", "", "password of user lancegate for --auth scram (LANCEGATE_PASSWORD)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables TLS")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.metricsListen, "metrics-listen", "", "address of the Prometheus /metrics, /healthz and /readyz endpoints (empty: none)")
 	return fs, c
 }
 
-// applyEnv sets every flag not given on the command line from its
-// LANCEGATE_<FLAG> environment variable.
-func applyEnv(fs *flag.FlagSet) error {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
-			return
-		}
-		env := "LANCEGATE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: %w", env, e)
-			}
-		}
-	})
-	return err
-}
+// busCapacity is how many events the in-process bus holds for the agent.
+const busCapacity = 100_000
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, c := serveFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if ok, err := parseFlags(fs, args); !ok || err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if err := applyEnv(fs); err != nil {
-		return err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if c.role != "all" {
-		return fmt.Errorf("--role %s: only the embedded role \"all\" is available in this build", c.role)
-	}
-	// Azure options apply to an Azure root and to tables created WITH
-	// (location = …) in other containers and accounts.
-	azureOptions := objstore.AzureEnvOptions(os.Environ())
-	for k, v := range c.options {
-		azureOptions[k] = v
-	}
-	if err := objstore.ValidateAzureOptions(azureOptions); err != nil {
-		return fmt.Errorf("--storage-option: %w", err)
-	}
-	var rootOptions map[string]string
-	if objstore.IsAzureURI(c.storage) {
-		rootOptions = azureOptions
-	}
-	store, err := objstore.Open(ctx, c.storage, rootOptions)
+	logger, err := c.logger(stderr)
 	if err != nil {
-		return fmt.Errorf("--storage %s: %w", c.storage, err)
+		return err
 	}
-	if s, ok := store.(fmt.Stringer); ok {
-		logger.Info("storage opened", "location", s.String())
+	query, runAgent := false, false
+	switch c.role {
+	case "all":
+		query, runAgent = true, true
+	case "query":
+		query = true
+	case "agent":
+		runAgent = true
+	case "executor":
+		return errors.New("--role executor: distributed execution is not available in this build; use all or query")
+	default:
+		return fmt.Errorf("--role %s: want all, query or agent", c.role)
 	}
+	store, opener, cat, err := c.openStorage(ctx, logger)
+	if err != nil {
+		return err
+	}
+	kcfg, kafka, err := c.kafkaConfig(logger)
+	if err != nil {
+		return err
+	}
+	metrics := newMetrics()
+
+	// Events: Kafka or Event Hubs when configured, else the in-process bus,
+	// which only connects a query node to the agent in the same process.
+	var pub gateway.Publisher
+	var src events.Source
+	switch {
+	case kafka:
+		kp, closePub, err := startPublisher(ctx, kcfg, logger)
+		if err != nil {
+			return err
+		}
+		defer closePub()
+		pub = kp
+		metrics.events(kp.Stats)
+		if runAgent {
+			ks, err := events.NewKafkaSource(ctx, kcfg, c.agent.group)
+			if err != nil {
+				return err
+			}
+			defer ks.Close()
+			src = ks
+		}
+		logger.Info("write events over Kafka", "brokers", kcfg.Brokers, "topic", kcfg.Topic)
+	case query && runAgent:
+		bus := events.NewBus(busCapacity)
+		defer bus.Close()
+		pub, src = bus, bus
+		metrics.events(bus.Stats)
+	case query:
+		logger.Warn("no --kafka-brokers: write events go nowhere, so no agent maintains the tables")
+	default:
+		logger.Warn("no --kafka-brokers: the agent sweeps tables every interval but gets no write events", "sweep", c.agent.sweep)
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	if c.metricsListen != "" {
+		ln, err := net.Listen("tcp", c.metricsListen)
+		if err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		logger.Info("metrics serving", "listen", ln.Addr().String())
+		g.Go(func() error { return metrics.serve(ctx, ln, store) })
+	}
+	if runAgent {
+		a, err := c.agent.build(ctx, cat, src, pub, c.commonConfig, logger)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return a.Run(ctx) })
+	}
+	if query {
+		srv, ln, err := c.queryNode(store, opener, pub, logger)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return srv.Serve(ctx, ln) })
+	}
+	logger.Info("lancegate running", "role", c.role, "storage", c.storage, "version", version)
+	return g.Wait()
+}
+
+// queryNode builds the pgwire server of the query role.
+func (c *serveConfig) queryNode(store objstore.Store, opener *objstore.Opener, pub gateway.Publisher, logger *slog.Logger) (*pgwire.Server, net.Listener, error) {
 	cfg := pgwire.Config{Logger: logger}
 	switch c.auth {
 	case "trust":
 	case "scram":
 		if c.password == "" {
-			return errors.New("--auth scram needs --password (or LANCEGATE_PASSWORD)")
+			return nil, nil, errors.New("--auth scram needs --password (or LANCEGATE_PASSWORD)")
 		}
 		cfg.Auth = pgwire.SCRAMPasswords(map[string]string{"lancegate": c.password})
 	default:
-		return fmt.Errorf("--auth %s: want trust or scram", c.auth)
+		return nil, nil, fmt.Errorf("--auth %s: want trust or scram", c.auth)
 	}
 	if c.tlsCert != "" || c.tlsKey != "" {
 		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
 		if err != nil {
-			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+			return nil, nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	eng := gateway.NewEngine(store, gateway.Options{Version: version, Logger: logger, Locations: objstore.NewOpener(azureOptions, nil)})
+	eng := gateway.NewEngine(store, gateway.Options{
+		Version: version, Logger: logger, Locations: opener, Events: pub, StorageURI: c.storage,
+	})
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	logger.Info("lancegate serving", "listen", ln.Addr().String(), "storage", c.storage, "auth", c.auth, "tls", cfg.TLS != nil, "version", version)
-	srv := pgwire.NewServer(cfg, eng)
-	return srv.Serve(ctx, ln)
+	return pgwire.NewServer(cfg, eng), ln, nil
+}
+
+// agentConfig holds the agent role's flags.
+type agentConfig struct {
+	group       string
+	sweep       time.Duration
+	concurrency int
+	launcher    string
+	kube        kubeFlags
+}
+
+func (a *agentConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.group, "agent-group", "lancegate-agent", "consumer group the agent replicas share")
+	fs.DurationVar(&a.sweep, "agent-sweep", 10*time.Minute, "interval of the agent's sweep over every table")
+	fs.IntVar(&a.concurrency, "agent-concurrency", 4, "tables the agent reconciles (and in-process jobs it runs) at once")
+	fs.StringVar(&a.launcher, "job-launcher", "inprocess", "where jobs run: inprocess or kubernetes")
+	a.kube.register(fs)
+}
+
+// build returns the agent of the agent role.
+func (a *agentConfig) build(ctx context.Context, cat *catalog.Catalog, src events.Source, pub events.Publisher, common commonConfig, logger *slog.Logger) (*agent.Agent, error) {
+	cfg := agent.Config{Policy: agent.DefaultPolicy(), SweepInterval: a.sweep, Concurrency: a.concurrency, Logger: logger}
+	var launcher agent.Launcher
+	switch a.launcher {
+	case "inprocess":
+		runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: cfg.Policy, Publisher: pub, Logger: logger, StorageURI: common.storage})
+		launcher = agent.NewInProcess(runner, logger)
+		// An in-process job starts at once: the lease taken for it
+		// need not outlast a pod's scheduling.
+		cfg.PendingTTL = 2 * time.Minute
+	case "kubernetes":
+		l, err := a.kube.launcher(common, logger)
+		if err != nil {
+			return nil, err
+		}
+		launcher = l
+	default:
+		return nil, fmt.Errorf("--job-launcher %s: want inprocess or kubernetes", a.launcher)
+	}
+	logger.Info("agent running", "group", a.group, "sweep", a.sweep, "launcher", a.launcher)
+	return agent.New(cat, src, launcher, cfg), nil
 }

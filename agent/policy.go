@@ -1,0 +1,123 @@
+package agent
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy is the maintenance a table gets. The agent has a global policy;
+// a table overrides any part of it with keys in its Lance dataset config
+// (the manifest's config map, which pylance's update_config also writes):
+//
+//	lancegate.compaction.enabled               true | false
+//	lancegate.compaction.min_fragments         16
+//	lancegate.compaction.target_rows           1048576
+//	lancegate.compaction.max_deleted_fraction  0.1
+//	lancegate.cleanup.enabled                  true | false
+//	lancegate.cleanup.older_than               168h
+//
+// A malformed value is ignored (and reported by Effective) rather than
+// stopping maintenance of the table.
+type Policy struct {
+	Compaction CompactionPolicy
+	Cleanup    CleanupPolicy
+}
+
+// CompactionPolicy says when a table's fragments are rewritten.
+type CompactionPolicy struct {
+	Enabled bool
+	// MinFragments is how many small fragments (fewer rows than
+	// TargetRows) make compaction worth a job.
+	MinFragments int
+	// TargetRows is the row count compaction aims for per fragment.
+	TargetRows uint64
+	// MaxDeletedFraction: a fragment with a larger share of deleted rows
+	// is rewritten without them, however few small fragments there are.
+	MaxDeletedFraction float64
+}
+
+// CleanupPolicy says when old versions are deleted.
+type CleanupPolicy struct {
+	Enabled bool
+	// OlderThan is the retention: versions older than this (never the
+	// latest) and the files only they use are deleted.
+	OlderThan time.Duration
+}
+
+// DefaultPolicy is the global policy unless configured: compaction of 16
+// or more small fragments into fragments of up to 1,048,576 rows (Lance's
+// default target), or of any fragment more than 10 % deleted; cleanup of
+// versions older than 7 days.
+func DefaultPolicy() Policy {
+	return Policy{
+		Compaction: CompactionPolicy{Enabled: true, MinFragments: 16, TargetRows: 1 << 20, MaxDeletedFraction: 0.1},
+		Cleanup:    CleanupPolicy{Enabled: true, OlderThan: 7 * 24 * time.Hour},
+	}
+}
+
+// configPrefix starts the dataset config keys the agent reads.
+const configPrefix = "lancegate."
+
+// Effective returns p with the overrides of a table's dataset config
+// applied, and the problems with keys that could not be applied.
+func (p Policy) Effective(config map[string]string) (Policy, []error) {
+	var errs []error
+	for k, v := range config {
+		if !strings.HasPrefix(k, configPrefix) {
+			continue
+		}
+		var err error
+		switch strings.TrimPrefix(k, configPrefix) {
+		case "compaction.enabled":
+			var b bool
+			if b, err = strconv.ParseBool(v); err == nil {
+				p.Compaction.Enabled = b
+			}
+		case "compaction.min_fragments":
+			var n int
+			if n, err = strconv.Atoi(v); err == nil && n < 2 {
+				err = fmt.Errorf("want at least 2")
+			}
+			if err == nil {
+				p.Compaction.MinFragments = n
+			}
+		case "compaction.target_rows":
+			var n uint64
+			if n, err = strconv.ParseUint(v, 10, 64); err == nil && n == 0 {
+				err = fmt.Errorf("want a positive row count")
+			}
+			if err == nil {
+				p.Compaction.TargetRows = n
+			}
+		case "compaction.max_deleted_fraction":
+			var f float64
+			if f, err = strconv.ParseFloat(v, 64); err == nil && (f < 0 || f > 1) {
+				err = fmt.Errorf("want a fraction between 0 and 1")
+			}
+			if err == nil {
+				p.Compaction.MaxDeletedFraction = f
+			}
+		case "cleanup.enabled":
+			var b bool
+			if b, err = strconv.ParseBool(v); err == nil {
+				p.Cleanup.Enabled = b
+			}
+		case "cleanup.older_than":
+			var d time.Duration
+			if d, err = time.ParseDuration(v); err == nil && d <= 0 {
+				err = fmt.Errorf("want a positive duration")
+			}
+			if err == nil {
+				p.Cleanup.OlderThan = d
+			}
+		default:
+			err = fmt.Errorf("unknown key")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("table config %s=%q: %w", k, v, err))
+		}
+	}
+	return p, errs
+}
