@@ -189,8 +189,14 @@ func (c *commonConfig) kafkaConfig(logger *slog.Logger) (events.KafkaConfig, boo
 		return cfg, false, fmt.Errorf("--kafka-option: %w", err)
 	}
 	cfg.Logger = logger
+	// Kafka carries hints: a query node starts, and commits, without it.
+	cfg.StartUnreachable = true
 	return cfg, true, nil
 }
+
+// connectTimeout bounds the first contact with the brokers at start; with
+// no answer by then, the process starts anyway (StartUnreachable).
+const connectTimeout = 15 * time.Second
 
 // publisherFlushTimeout bounds the delivery of buffered events at exit.
 const publisherFlushTimeout = 10 * time.Second
@@ -199,7 +205,9 @@ const publisherFlushTimeout = 10 * time.Second
 // (for up to publisherFlushTimeout) and closes it. Events it cannot
 // deliver by then are dropped: the agent's sweep finds their versions.
 func startPublisher(ctx context.Context, cfg events.KafkaConfig, logger *slog.Logger) (*events.KafkaPublisher, func(), error) {
-	kp, err := events.NewKafkaPublisher(ctx, cfg)
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	kp, err := events.NewKafkaPublisher(cctx, cfg)
+	cancel()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -99,7 +99,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		pub = kp
 		metrics.events(kp.Stats)
 		if runAgent {
-			ks, err := events.NewKafkaSource(ctx, kcfg, c.agent.group)
+			cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+			ks, err := events.NewKafkaSource(cctx, kcfg, c.agent.group)
+			cancel()
 			if err != nil {
 				return err
 			}

@@ -43,6 +43,23 @@ func connect(ctx context.Context, c KafkaConfig, opts ...kgo.Opt) (*kgo.Client, 
 	return cl, nil
 }
 
+// connectOrLazy is connect, except that with c.StartUnreachable a broker
+// that does not answer (as opposed to one that refuses the credentials)
+// gives a client that connects when it can. topicPending reports that
+// CreateTopic is still to be done.
+func connectOrLazy(ctx context.Context, c KafkaConfig, opts ...kgo.Opt) (cl *kgo.Client, topicPending bool, err error) {
+	cl, err = connect(ctx, c, opts...)
+	if err == nil || !c.StartUnreachable || errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidConfig) {
+		return cl, false, err
+	}
+	c.Logger.Warn("no kafka broker answers; starting anyway and connecting when one does", "brokers", c.Brokers, "err", err)
+	cl, lerr := kgo.NewClient(append(c.clientOpts(), opts...)...)
+	if lerr != nil {
+		return nil, false, fmt.Errorf("events: kafka client: %w: %w", ErrInvalidConfig, lerr)
+	}
+	return cl, c.CreateTopic, nil
+}
+
 // describeAuth says how the client authenticates, for error messages.
 func (c KafkaConfig) describeAuth() string {
 	s := ""

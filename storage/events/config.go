@@ -60,6 +60,12 @@ type KafkaConfig struct {
 	// CreateTopic creates the topic on start if it does not exist. A
 	// refusal for lack of rights is logged, not fatal.
 	CreateTopic bool
+	// StartUnreachable lets NewKafkaPublisher and NewKafkaSource start
+	// when no broker answers (refused credentials and bad settings still
+	// fail): the publisher buffers events and creates the topic once a
+	// broker answers; the source waits. A query node then does not depend
+	// on Kafka to start, only to hand its events on.
+	StartUnreachable bool
 	// BufferSize is the number of events a KafkaPublisher holds while the
 	// brokers are slow or down; 0 means DefaultBufferSize.
 	BufferSize int

@@ -40,6 +40,10 @@ type KafkaPublisher struct {
 	wake   chan struct{}      // a token when the buffer may have events
 	cancel context.CancelFunc // ends the sender
 	done   chan struct{}      // closed when the sender has returned
+
+	// topicPending: the topic is still to be created (StartUnreachable);
+	// only the sender touches it.
+	topicPending bool
 }
 
 // record is a buffered event, encoded.
@@ -59,7 +63,7 @@ func NewKafkaPublisher(ctx context.Context, cfg KafkaConfig) (*KafkaPublisher, e
 	if err != nil {
 		return nil, err
 	}
-	cl, err := connect(ctx, cfg,
+	cl, topicPending, err := connectOrLazy(ctx, cfg,
 		kgo.DefaultProduceTopic(cfg.Topic),
 		kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout),
 		// Let the timeout fail records in flight too, so that a dead
@@ -84,6 +88,8 @@ func NewKafkaPublisher(ctx context.Context, cfg KafkaConfig) (*KafkaPublisher, e
 		wake:   make(chan struct{}, 1),
 		cancel: cancel,
 		done:   make(chan struct{}),
+
+		topicPending: topicPending,
 	}
 	go p.send(sendCtx)
 	return p, nil
@@ -184,7 +190,14 @@ func (p *KafkaPublisher) send(ctx context.Context) {
 			p.mu.Unlock()
 			return
 		}
-		retry, err := p.produce(ctx, batch)
+		var retry []record
+		var err error
+		if p.topicPending {
+			retry, err = p.createTopic(ctx, batch)
+		}
+		if len(retry) == 0 {
+			retry, err = p.produce(ctx, batch)
+		}
 		if len(retry) == 0 {
 			if failures > 0 {
 				p.log.Info("delivering events again", "failed_attempts", failures)
@@ -285,6 +298,25 @@ func (p *KafkaPublisher) produce(ctx context.Context, batch []record) ([]record,
 	p.st.Retried += uint64(len(retry))
 	p.st.Dropped += uint64(p.q.pushFront(retry))
 	return retry, retryErr
+}
+
+// createTopic creates the topic before the first attempt of a publisher
+// that started without a broker. On failure it puts batch back and
+// returns it to retry.
+func (p *KafkaPublisher) createTopic(ctx context.Context, batch []record) ([]record, error) {
+	tctx, cancel := context.WithTimeout(ctx, p.cfg.DeliveryTimeout)
+	err := ensureTopic(tctx, p.cl, p.cfg)
+	cancel()
+	if err == nil {
+		p.topicPending = false
+		return nil, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight = 0
+	p.st.Retried += uint64(len(batch))
+	p.st.Dropped += uint64(p.q.pushFront(batch))
+	return batch, err
 }
 
 // permanent reports whether a produce error would fail again on retry: the

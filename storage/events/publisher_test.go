@@ -190,3 +190,52 @@ func TestKafkaPublisherCloseDeadline(t *testing.T) {
 		t.Fatalf("stats after Close: %+v; want 20 dropped, none buffered", st)
 	}
 }
+
+// TestKafkaStartUnreachable: with StartUnreachable, a publisher and a
+// source start while no broker listens; events wait in the buffer; once a
+// broker comes up the publisher creates the topic and delivers them, and
+// the source consumes them. Without it, the publisher fails to start.
+func TestKafkaStartUnreachable(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, portText, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portText)
+	cfg := quickRetries(kafkaConfig([]string{addr}))
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	_, err = events.NewKafkaPublisher(ctx, cfg)
+	cancel()
+	if err == nil {
+		t.Fatal("a publisher started with no broker and no StartUnreachable")
+	}
+
+	cfg.StartUnreachable = true
+	pub := newPublisher(t, cfg)
+	src := newSource(t, cfg, "agents")
+	for v := uint64(1); v <= 5; v++ {
+		pub.Publish(ev("t", v))
+	}
+	waitFor(t, 10*time.Second, "a failed attempt", func() bool { return pub.Stats().Retried > 0 })
+	if st := pub.Stats(); st.Buffered != 5 || st.Delivered != 0 {
+		t.Fatalf("stats with no broker: %+v", st)
+	}
+
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	waitFor(t, 20*time.Second, "delivery once the broker is up", func() bool { return pub.Stats().Delivered == 5 })
+	checkInvariant(t, pub.Stats())
+	got := consume(t, src, 5)
+	for i, e := range got {
+		if e.Version != uint64(i+1) {
+			t.Fatalf("consumed %v out of order", got)
+		}
+	}
+}

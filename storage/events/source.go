@@ -70,7 +70,9 @@ func NewKafkaSource(ctx context.Context, cfg KafkaConfig, group string) (*KafkaS
 	if cfg.HeartbeatInterval > 0 {
 		opts = append(opts, kgo.HeartbeatInterval(cfg.HeartbeatInterval))
 	}
-	cl, err := connect(ctx, cfg, opts...)
+	// A source that starts without a broker waits for the topic to
+	// appear (the publishers create it) rather than creating it.
+	cl, _, err := connectOrLazy(ctx, cfg, opts...)
 	if err != nil {
 		return nil, err
 	}
