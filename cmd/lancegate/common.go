@@ -14,13 +14,14 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/lancegate/lancegate/agent"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
 
 // commonConfig holds the flags serve and job share: where the tables are,
-// where events go, and logging.
+// where events go, the global maintenance policy, and logging.
 type commonConfig struct {
 	storage       string
 	options       keyValues
@@ -30,6 +31,7 @@ type commonConfig struct {
 	kafkaOptions  keyValues
 	eventHubsConn string
 	eventHubsNS   string
+	policy        keyValues
 }
 
 // keyValues collects repeated key=value flags.
@@ -58,7 +60,7 @@ func (o keyValues) Set(v string) error {
 }
 
 func (c *commonConfig) register(fs *flag.FlagSet) {
-	c.options, c.kafkaOptions = keyValues{}, keyValues{}
+	c.options, c.kafkaOptions, c.policy = keyValues{}, keyValues{}, keyValues{}
 	fs.StringVar(&c.storage, "storage", "./lancegate-data", "storage root: a folder, file:///abs/path, memory://, or az://container/prefix")
 	fs.Var(c.options, "storage-option", "Azure storage option key=value, named as Lance names them (repeatable; AZURE_* environment variables are read too)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -66,6 +68,7 @@ func (c *commonConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafkaTopic, "kafka-topic", events.DefaultTopic, "Kafka topic (Event Hubs: the event hub) of write events")
 	fs.Var(c.kafkaOptions, "kafka-option", "Kafka client option key=value: sasl.mechanism, sasl.username, sasl.password, tls, tls.ca_file, partitions, create_topic, … (repeatable)")
 	fs.StringVar(&c.eventHubsConn, "eventhubs-connection-string", "", "Azure Event Hubs connection string: events over its Kafka endpoint with SASL PLAIN (instead of --kafka-brokers)")
+	fs.Var(c.policy, "policy", "global maintenance policy key=value, named as the tables' lancegate.* config keys without the prefix: compaction.min_fragments=16, cleanup.older_than=168h, … (repeatable)")
 	fs.StringVar(&c.eventHubsNS, "eventhubs-namespace", "", "Azure Event Hubs namespace: events over its Kafka endpoint with Entra ID tokens (workload identity; instead of --kafka-brokers)")
 }
 
@@ -218,4 +221,19 @@ func startPublisher(ctx context.Context, cfg events.KafkaConfig, logger *slog.Lo
 			logger.Warn("write events not delivered at exit; the agent's sweep finds their versions", "err", err)
 		}
 	}, nil
+}
+
+// maintenancePolicy returns the global policy: the defaults with the
+// --policy settings applied. Unlike a table's config, a bad setting here
+// stops the process.
+func (c *commonConfig) maintenancePolicy() (agent.Policy, error) {
+	cfg := make(map[string]string, len(c.policy))
+	for k, v := range c.policy {
+		cfg["lancegate."+strings.TrimPrefix(k, "lancegate.")] = v
+	}
+	p, errs := agent.DefaultPolicy().Effective(cfg)
+	if len(errs) > 0 {
+		return p, fmt.Errorf("--policy: %w", errors.Join(errs...))
+	}
+	return p, nil
 }

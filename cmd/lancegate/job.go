@@ -75,7 +75,11 @@ func job(ctx context.Context, args []string, stderr io.Writer) error {
 		pub = kp
 	}
 	name, _ := os.Hostname()
-	runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: agent.DefaultPolicy(), Publisher: pub, Logger: logger, StorageURI: c.storage, Name: name})
+	policy, err := c.maintenancePolicy()
+	if err != nil {
+		return err
+	}
+	runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: policy, Publisher: pub, Logger: logger, StorageURI: c.storage, Name: name})
 	spec := agent.JobSpec{ID: c.id, Table: c.table, Type: agent.JobType(c.typ), Version: c.version, Reason: c.reason, Created: time.Now().UTC()}
 	rec, err := runner.Run(ctx, spec)
 	if errors.Is(err, agent.ErrLeaseHeld) {

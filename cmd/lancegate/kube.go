@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,6 +46,10 @@ func jobArgs(c commonConfig) []string {
 	}
 	if c.eventHubsNS != "" {
 		args = append(args, "--eventhubs-namespace", c.eventHubsNS, "--kafka-topic", c.kafkaTopic)
+	}
+	// The global policy, so jobs plan as the agent decided.
+	for _, k := range slices.Sorted(maps.Keys(c.policy)) {
+		args = append(args, "--policy", k+"="+c.policy[k])
 	}
 	// --kafka-option, --storage-option and the Event Hubs connection
 	// string may hold secrets: they travel as environment (--job-env-*).

@@ -197,7 +197,11 @@ func (a *agentConfig) register(fs *flag.FlagSet) {
 
 // build returns the agent of the agent role.
 func (a *agentConfig) build(ctx context.Context, cat *catalog.Catalog, src events.Source, pub events.Publisher, common commonConfig, logger *slog.Logger) (*agent.Agent, error) {
-	cfg := agent.Config{Policy: agent.DefaultPolicy(), SweepInterval: a.sweep, Concurrency: a.concurrency, Logger: logger}
+	policy, err := common.maintenancePolicy()
+	if err != nil {
+		return nil, err
+	}
+	cfg := agent.Config{Policy: policy, SweepInterval: a.sweep, Concurrency: a.concurrency, Logger: logger}
 	var launcher agent.Launcher
 	switch a.launcher {
 	case "inprocess":
