@@ -22,6 +22,10 @@ type Config struct {
 	// SweepInterval is how often every table is reconciled whatever the
 	// events say (default 10 minutes); the first sweep runs at start.
 	SweepInterval time.Duration
+	// FirstSweepDelay is how long after start the first sweep runs
+	// (default 0: at once); replicas restarting together can spread their
+	// first sweeps with it.
+	FirstSweepDelay time.Duration
 	// PendingTTL is how long the lease the agent takes for a job it
 	// launches lasts before the job renews it: the time a job may take to
 	// start (a pod to be scheduled). Default 10 minutes.
@@ -220,6 +224,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (a *Agent) sweepLoop(ctx context.Context) {
+	if sleep(ctx, a.cfg.FirstSweepDelay) != nil {
+		return
+	}
 	t := time.NewTicker(a.cfg.SweepInterval)
 	defer t.Stop()
 	for {

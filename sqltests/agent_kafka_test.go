@@ -94,6 +94,8 @@ func compactAt4() agent.Policy {
 	return p
 }
 
+// startAgent starts an agent replica that acts on events only (its
+// sweeps are an hour away), so what it does is what its events make it do.
 func startAgent(t *testing.T, store objstore.Store, cfg events.KafkaConfig, name string, leaseTTL time.Duration) *runningAgent {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -106,7 +108,7 @@ func startAgent(t *testing.T, store objstore.Store, cfg events.KafkaConfig, name
 	cat := catalog.New(store, nil)
 	runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: compactAt4(), Logger: quietLog, Name: name, LeaseTTL: leaseTTL})
 	a := agent.New(cat, src, agent.NewInProcess(runner, quietLog), agent.Config{
-		Policy: compactAt4(), SweepInterval: time.Hour, RecheckInterval: 50 * time.Millisecond, PendingTTL: leaseTTL, Logger: quietLog,
+		Policy: compactAt4(), SweepInterval: time.Hour, FirstSweepDelay: time.Hour, RecheckInterval: 50 * time.Millisecond, PendingTTL: leaseTTL, Logger: quietLog,
 	})
 	r := &runningAgent{cancel: cancel, src: src, done: make(chan error, 1)}
 	go func() { r.done <- a.Run(ctx) }()
