@@ -1,0 +1,80 @@
+//go:build amd64 && !purego
+
+//go:generate go run asm_gen.go
+
+package distance
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The AVX2+FMA kernels in asm_amd64.s. Each takes raw pointers and an
+// element count; the Go wrappers below check nothing, because the exported
+// API already did (see the kernels contract).
+
+//go:noescape
+func dotAVX2(a, b *float32, n int) float32
+
+//go:noescape
+func l2AVX2(a, b *float32, n int) float32
+
+//go:noescape
+func cosAVX2(a, b *float32, n int) (dot, na, nb float32)
+
+//go:noescape
+func dotBatchAVX2(q, vecs *float32, dim, n int, out *float32)
+
+//go:noescape
+func l2BatchAVX2(q, vecs *float32, dim, n int, out *float32)
+
+// avx2Kernels wraps the assembly. Empty slices never reach it (dim 0 is
+// handled by the pair wrappers, and Batch never passes dim 0).
+var avx2Kernels = kernels{
+	name: "avx2",
+	dot: func(a, b []float32) float32 {
+		if len(a) == 0 {
+			return 0
+		}
+		return dotAVX2(unsafe.SliceData(a), unsafe.SliceData(b), len(a))
+	},
+	l2: func(a, b []float32) float32 {
+		if len(a) == 0 {
+			return 0
+		}
+		return l2AVX2(unsafe.SliceData(a), unsafe.SliceData(b), len(a))
+	},
+	cos: func(a, b []float32) (float32, float32, float32) {
+		if len(a) == 0 {
+			return 0, 0, 0
+		}
+		return cosAVX2(unsafe.SliceData(a), unsafe.SliceData(b), len(a))
+	},
+	dotBatch: func(q, vecs, out []float32) {
+		dotBatchAVX2(unsafe.SliceData(q), unsafe.SliceData(vecs), len(q), len(out), unsafe.SliceData(out))
+	},
+	l2Batch: func(q, vecs, out []float32) {
+		l2BatchAVX2(unsafe.SliceData(q), unsafe.SliceData(vecs), len(q), len(out), unsafe.SliceData(out))
+	},
+	cosBatch: func(q, vecs, out []float32) {
+		dim := len(q)
+		qp := unsafe.SliceData(q)
+		for i := range out {
+			out[i] = cosineFrom(cosAVX2(qp, &vecs[i*dim], dim))
+		}
+	},
+}
+
+// hasAVX2 reports whether the assembly may run: AVX2 and FMA, with the OS
+// saving YMM state (x/sys/cpu folds the OSXSAVE check into HasAVX/HasAVX2).
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// selectKernels picks the assembly on CPUs with AVX2 and FMA, and the
+// portable Go kernels otherwise.
+func selectKernels() kernels {
+	if hasAVX2 {
+		return avx2Kernels
+	}
+	return genericKernels
+}

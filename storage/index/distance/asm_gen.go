@@ -1,0 +1,222 @@
+//go:build ignore
+
+// asm_gen writes asm_amd64.s. Run it with `go generate` in this directory;
+// never edit asm_amd64.s by hand. The kernels share loop bodies, which Go
+// assembly macros cannot hold (labels are per function), so this program
+// stamps each body out with its own label prefix.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+)
+
+var out bytes.Buffer
+
+func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
+
+// dotBody accumulates a·b over CX elements at SI and DI into X0. It
+// advances SI and DI past the elements. Clobbers Y0–Y7.
+func dotBody(l string) {
+	zero("Y0", "Y1", "Y2", "Y3")
+	p("%s_loop32:", l)
+	p("\tCMPQ CX, $32")
+	p("\tJL %s_loop8", l)
+	for i := 0; i < 4; i++ {
+		p("\tVMOVUPS %d(SI), Y%d", 32*i, 4+i)
+	}
+	for i := 0; i < 4; i++ {
+		p("\tVFMADD231PS %d(DI), Y%d, Y%d", 32*i, 4+i, i)
+	}
+	advance(l, 32, "loop32")
+	p("%s_loop8:", l)
+	p("\tCMPQ CX, $8")
+	p("\tJL %s_reduce", l)
+	p("\tVMOVUPS (SI), Y4")
+	p("\tVFMADD231PS (DI), Y4, Y0")
+	advance(l, 8, "loop8")
+	p("%s_reduce:", l)
+	p("\tVADDPS Y1, Y0, Y0")
+	p("\tVADDPS Y3, Y2, Y2")
+	p("\tVADDPS Y2, Y0, Y0")
+	hsum("Y0", "X0", "X1")
+	p("%s_tail:", l)
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_end", l)
+	p("\tVMOVSS (SI), X4")
+	p("\tVFMADD231SS (DI), X4, X0")
+	advance(l, 1, "tail")
+	p("%s_end:", l)
+}
+
+// l2Body accumulates Σ(a−b)² over CX elements at SI and DI into X0.
+func l2Body(l string) {
+	zero("Y0", "Y1", "Y2", "Y3")
+	p("%s_loop32:", l)
+	p("\tCMPQ CX, $32")
+	p("\tJL %s_loop8", l)
+	for i := 0; i < 4; i++ {
+		p("\tVMOVUPS %d(SI), Y%d", 32*i, 4+i)
+	}
+	for i := 0; i < 4; i++ {
+		p("\tVSUBPS %d(DI), Y%d, Y%d", 32*i, 4+i, 4+i)
+	}
+	for i := 0; i < 4; i++ {
+		p("\tVFMADD231PS Y%d, Y%d, Y%d", 4+i, 4+i, i)
+	}
+	advance(l, 32, "loop32")
+	p("%s_loop8:", l)
+	p("\tCMPQ CX, $8")
+	p("\tJL %s_reduce", l)
+	p("\tVMOVUPS (SI), Y4")
+	p("\tVSUBPS (DI), Y4, Y4")
+	p("\tVFMADD231PS Y4, Y4, Y0")
+	advance(l, 8, "loop8")
+	p("%s_reduce:", l)
+	p("\tVADDPS Y1, Y0, Y0")
+	p("\tVADDPS Y3, Y2, Y2")
+	p("\tVADDPS Y2, Y0, Y0")
+	hsum("Y0", "X0", "X1")
+	p("%s_tail:", l)
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_end", l)
+	p("\tVMOVSS (SI), X4")
+	p("\tVSUBSS (DI), X4, X4")
+	p("\tVFMADD231SS X4, X4, X0")
+	advance(l, 1, "tail")
+	p("%s_end:", l)
+}
+
+// cosBody accumulates a·b into X0, |a|² into X2 and |b|² into X4.
+func cosBody(l string) {
+	zero("Y0", "Y1", "Y2", "Y3", "Y4", "Y5")
+	p("%s_loop16:", l)
+	p("\tCMPQ CX, $16")
+	p("\tJL %s_loop8", l)
+	p("\tVMOVUPS (SI), Y6")
+	p("\tVMOVUPS 32(SI), Y7")
+	p("\tVMOVUPS (DI), Y8")
+	p("\tVMOVUPS 32(DI), Y9")
+	p("\tVFMADD231PS Y8, Y6, Y0")
+	p("\tVFMADD231PS Y9, Y7, Y1")
+	p("\tVFMADD231PS Y6, Y6, Y2")
+	p("\tVFMADD231PS Y7, Y7, Y3")
+	p("\tVFMADD231PS Y8, Y8, Y4")
+	p("\tVFMADD231PS Y9, Y9, Y5")
+	advance(l, 16, "loop16")
+	p("%s_loop8:", l)
+	p("\tCMPQ CX, $8")
+	p("\tJL %s_reduce", l)
+	p("\tVMOVUPS (SI), Y6")
+	p("\tVMOVUPS (DI), Y8")
+	p("\tVFMADD231PS Y8, Y6, Y0")
+	p("\tVFMADD231PS Y6, Y6, Y2")
+	p("\tVFMADD231PS Y8, Y8, Y4")
+	advance(l, 8, "loop8")
+	p("%s_reduce:", l)
+	p("\tVADDPS Y1, Y0, Y0")
+	p("\tVADDPS Y3, Y2, Y2")
+	p("\tVADDPS Y5, Y4, Y4")
+	hsum("Y0", "X0", "X10")
+	hsum("Y2", "X2", "X10")
+	hsum("Y4", "X4", "X10")
+	p("%s_tail:", l)
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_end", l)
+	p("\tVMOVSS (SI), X6")
+	p("\tVMOVSS (DI), X8")
+	p("\tVFMADD231SS X8, X6, X0")
+	p("\tVFMADD231SS X6, X6, X2")
+	p("\tVFMADD231SS X8, X8, X4")
+	advance(l, 1, "tail")
+	p("%s_end:", l)
+}
+
+func zero(regs ...string) {
+	for _, r := range regs {
+		p("\tVXORPS %s, %s, %s", r, r, r)
+	}
+}
+
+func advance(l string, elems int, loop string) {
+	p("\tADDQ $%d, SI", 4*elems)
+	p("\tADDQ $%d, DI", 4*elems)
+	if elems == 1 {
+		p("\tDECQ CX")
+	} else {
+		p("\tSUBQ $%d, CX", elems)
+	}
+	p("\tJMP %s_%s", l, loop)
+}
+
+// hsum leaves the sum of the eight lanes of y in every lane of x (y's low
+// half), using t as scratch.
+func hsum(y, x, t string) {
+	p("\tVEXTRACTF128 $1, %s, %s", y, t)
+	p("\tVADDPS %s, %s, %s", t, x, x)
+	p("\tVHADDPS %s, %s, %s", x, x, x)
+	p("\tVHADDPS %s, %s, %s", x, x, x)
+}
+
+func pair(name string, body func(string), results []string) {
+	size := 24 + 4*len(results)
+	p("")
+	p("// func %s(a, b *float32, n int) ...", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
+	p("\tMOVQ a+0(FP), SI")
+	p("\tMOVQ b+8(FP), DI")
+	p("\tMOVQ n+16(FP), CX")
+	body(strings.TrimSuffix(name, "AVX2"))
+	p("\tVZEROUPPER")
+	for i, r := range results {
+		p("\tMOVSS X%d, %s+%d(FP)", 2*i, r, 24+4*i)
+	}
+	p("\tRET")
+}
+
+func batch(name string, body func(string)) {
+	l := strings.TrimSuffix(name, "AVX2")
+	p("")
+	p("// func %s(q, vecs *float32, dim, n int, out *float32)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	p("\tMOVQ q+0(FP), R8")
+	p("\tMOVQ vecs+8(FP), DI")
+	p("\tMOVQ dim+16(FP), R9")
+	p("\tMOVQ n+24(FP), R10")
+	p("\tMOVQ out+32(FP), R11")
+	p("%s_vec:", l)
+	p("\tTESTQ R10, R10")
+	p("\tJZ %s_done", l)
+	p("\tMOVQ R8, SI")
+	p("\tMOVQ R9, CX")
+	body(l + "_in")
+	p("\tMOVSS X0, (R11)")
+	p("\tADDQ $4, R11")
+	p("\tDECQ R10")
+	p("\tJMP %s_vec", l)
+	p("%s_done:", l)
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+func main() {
+	p("// Code generated by asm_gen.go; DO NOT EDIT.")
+	p("")
+	p("//go:build amd64 && !purego")
+	p("")
+	p("// AVX2 + FMA kernels: four 8-lane accumulators (32 floats per step),")
+	p("// then one 8-lane step at a time, then a scalar tail.")
+	p("")
+	p("#include \"textflag.h\"")
+	pair("dotAVX2", dotBody, []string{"ret"})
+	pair("l2AVX2", l2Body, []string{"ret"})
+	pair("cosAVX2", cosBody, []string{"dot", "na", "nb"})
+	batch("dotBatchAVX2", dotBody)
+	batch("l2BatchAVX2", l2Body)
+	if err := os.WriteFile("asm_amd64.s", out.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,180 @@
+package distance
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// Benchmarks report ns per vector ("ns/vec") and, for the float kernels,
+// input bandwidth (MB/s from SetBytes). BenchmarkSpeedup interleaves the
+// reference and the selected kernels inside one run (A B A B, per
+// performance.md §3.1) and reports both and their ratio. Every run logs
+// Impl(). Data is in cache: 1024 vectors per batch.
+
+var benchDims = []int{128, 768}
+
+const benchBatch = 1024
+
+func benchVariants() []kernels {
+	return append([]kernels{referenceKernels}, variants()...)
+}
+
+func BenchmarkDistance(b *testing.B) {
+	b.Logf("Impl() = %s", Impl())
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, dim := range benchDims {
+		x, y := randVec(r, dim), randVec(r, dim)
+		for _, k := range benchVariants() {
+			for _, c := range []struct {
+				name string
+				f    func(a, b []float32) float32
+			}{
+				{"l2", k.l2}, {"dot", k.dot},
+				{"cosine", func(a, b []float32) float32 { return cosineFrom(k.cos(a, b)) }},
+			} {
+				b.Run(fmt.Sprintf("%s/dim=%d/%s", c.name, dim, k.name), func(b *testing.B) {
+					b.SetBytes(int64(8 * dim))
+					var sink float32
+					for b.Loop() {
+						sink += c.f(x, y)
+					}
+					_ = sink
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkBatch(b *testing.B) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, dim := range benchDims {
+		q, vecs := randVec(r, dim), randVec(r, benchBatch*dim)
+		out := make([]float32, benchBatch)
+		for _, k := range benchVariants() {
+			for _, c := range []struct {
+				name string
+				f    func(q, vecs, out []float32)
+			}{{"l2", k.l2Batch}, {"dot", k.dotBatch}, {"cosine", k.cosBatch}} {
+				b.Run(fmt.Sprintf("%s/dim=%d/%s", c.name, dim, k.name), func(b *testing.B) {
+					b.SetBytes(int64(4 * dim * benchBatch))
+					for b.Loop() {
+						c.f(q, vecs, out)
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/vec")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkSpeedup times the reference and the selected batched kernels
+// alternately within each iteration and reports ref-ns/vec, fast-ns/vec and
+// speedup = reference time / selected time.
+func BenchmarkSpeedup(b *testing.B) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, dim := range benchDims {
+		q, vecs := randVec(r, dim), randVec(r, benchBatch*dim)
+		out := make([]float32, benchBatch)
+		for _, c := range []struct {
+			name      string
+			ref, fast func(q, vecs, out []float32)
+		}{
+			{"l2", referenceKernels.l2Batch, impl.l2Batch},
+			{"dot", referenceKernels.dotBatch, impl.dotBatch},
+			{"cosine", referenceKernels.cosBatch, impl.cosBatch},
+		} {
+			b.Run(fmt.Sprintf("%s/dim=%d/%s", c.name, dim, Impl()), func(b *testing.B) {
+				var tr, tf time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					c.ref(q, vecs, out)
+					t1 := time.Now()
+					c.fast(q, vecs, out)
+					tf += time.Since(t1)
+					tr += t1.Sub(t0)
+				}
+				vecsDone := float64(b.N * benchBatch)
+				b.ReportMetric(float64(tr.Nanoseconds())/vecsDone, "ref-ns/vec")
+				b.ReportMetric(float64(tf.Nanoseconds())/vecsDone, "fast-ns/vec")
+				b.ReportMetric(float64(tr)/float64(tf), "speedup")
+			})
+		}
+	}
+}
+
+// BenchmarkPQDistances scans 1M code rows (16 or 32 MB of codes, out of
+// cache) and reports ns per code row.
+func BenchmarkPQDistances(b *testing.B) {
+	const n = 1 << 20
+	r := rand.New(rand.NewPCG(17, 18))
+	out := make([]float32, n)
+	for _, m := range []int{16, 32} {
+		table, codes := randTable(r, m), randCodes(r, n*m)
+		for _, v := range []struct {
+			name string
+			f    func()
+		}{
+			{"reference", func() { refPQ(table, m, codes, out) }},
+			{"generic-loop", func() { pqGeneric(table, m, codes, out) }},
+			{"selected", func() { PQDistances(table, m, codes, out) }},
+		} {
+			b.Run(fmt.Sprintf("m=%d/%s", m, v.name), func(b *testing.B) {
+				for b.Loop() {
+					v.f()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/code")
+			})
+		}
+	}
+}
+
+// BenchmarkSQ8 scans 1024 SQ8 code rows with a prepared query, against the
+// scalar form of the same formula on decoded values.
+func BenchmarkSQ8(b *testing.B) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, dim := range benchDims {
+		vecs := randVec(r, benchBatch*dim)
+		s, err := TrainSQ8(vecs, dim)
+		if err != nil {
+			b.Fatal(err)
+		}
+		codes := s.Encode(nil, vecs)
+		q := randVec(r, dim)
+		out := make([]float32, benchBatch)
+		for _, m := range []Metric{L2, Dot} {
+			p, err := s.Query(m, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ref := func() {
+				for i := range out {
+					c := codes[i*dim : (i+1)*dim]
+					var sum float32
+					for d, x := range q {
+						xd := s.Min[d] + s.Scale[d]*float32(c[d])
+						if m == L2 {
+							sum += (x - xd) * (x - xd)
+						} else {
+							sum -= x * xd
+						}
+					}
+					out[i] = sum
+				}
+			}
+			for _, v := range []struct {
+				name string
+				f    func()
+			}{{"reference", ref}, {"selected", func() { p.Distances(codes, out) }}} {
+				b.Run(fmt.Sprintf("%s/dim=%d/%s", m, dim, v.name), func(b *testing.B) {
+					b.SetBytes(int64(dim * benchBatch))
+					for b.Loop() {
+						v.f()
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/vec")
+				})
+			}
+		}
+	}
+}
