@@ -99,7 +99,10 @@ func (m Metric) Batch(q, vecs, out []float32) int {
 	case Cosine:
 		impl.cosBatch(q, vecs, out)
 	case Dot:
-		impl.dotBatch(q, vecs, out)
+		impl.dotBatch(q, vecs, out) // the inner products: negate them
+		for i, v := range out {
+			out[i] = -v
+		}
 	}
 	return n
 }

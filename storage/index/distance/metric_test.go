@@ -3,6 +3,7 @@ package distance_test
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
@@ -103,5 +104,34 @@ func TestBatchCounts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBatchMatchesDistance: Batch writes exactly what Distance returns,
+// row by row, for every metric (the sign of Dot included).
+func TestBatchMatchesDistance(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, m := range []distance.Metric{distance.L2, distance.Cosine, distance.Dot} {
+		for _, dim := range []int{1, 3, 16, 128} {
+			const n = 9
+			q := make([]float32, dim)
+			vecs := make([]float32, n*dim)
+			for i := range q {
+				q[i] = r.Float32()*2 - 1
+			}
+			for i := range vecs {
+				vecs[i] = r.Float32()*2 - 1
+			}
+			out := make([]float32, n)
+			if got := m.Batch(q, vecs, out); got != n {
+				t.Fatalf("%v dim %d: Batch wrote %d", m, dim, got)
+			}
+			for i := range n {
+				want := m.Distance(q, vecs[i*dim:(i+1)*dim])
+				if d := out[i] - want; d > 1e-4 || d < -1e-4 {
+					t.Errorf("%v dim %d row %d: Batch %v, Distance %v", m, dim, i, out[i], want)
+				}
+			}
+		}
 	}
 }
