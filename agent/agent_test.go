@@ -410,3 +410,25 @@ func TestCrashedJobRetried(t *testing.T) {
 	}
 	wantIDs(t, ds, 8)
 }
+
+// TestRunnerKeepsPendingRecord: a job launched by the agent (a pending
+// record) keeps when and why it was decided once it runs, as a job pod
+// started later does.
+func TestRunnerKeepsPendingRecord(t *testing.T) {
+	ctx := context.Background()
+	store := objstore.NewMemory()
+	cat := catalog.New(store, nil)
+	newTable(t, cat, "t", 5)
+	decided := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	hist := jobs.NewHistory(store)
+	if err := hist.Put(ctx, jobs.Record{ID: "j", Table: "t", Type: "compact", State: jobs.Pending, Reason: "5 small fragments", Created: decided}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := newRunner(cat, nil, nil).Run(ctx, JobSpec{ID: "j", Table: "t", Type: JobCompact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Created.Equal(decided) || rec.Reason != "5 small fragments" || rec.State != jobs.Succeeded || !rec.Started.After(decided) {
+		t.Fatalf("record = %+v", rec)
+	}
+}

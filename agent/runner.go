@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -113,6 +114,11 @@ func (r *Runner) Run(ctx context.Context, spec JobSpec) (jobs.Record, error) {
 	rec := jobs.Record{
 		ID: spec.ID, Table: spec.Table, Type: string(spec.Type), State: jobs.Running,
 		Reason: spec.Reason, Created: spec.Created, Started: now().UTC(), Runner: r.cfg.Name,
+	}
+	if prev, err := r.hist.Get(ctx, spec.ID); err == nil {
+		// The agent recorded the job as pending (or an earlier attempt
+		// ran it): keep when and why it was decided.
+		rec.Created, rec.Reason = prev.Created, cmp.Or(rec.Reason, prev.Reason)
 	}
 	if rec.Created.IsZero() {
 		rec.Created = rec.Started

@@ -80,7 +80,9 @@ func job(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: policy, Publisher: pub, Logger: logger, StorageURI: c.storage, Name: name})
-	spec := agent.JobSpec{ID: c.id, Table: c.table, Type: agent.JobType(c.typ), Version: c.version, Reason: c.reason, Created: time.Now().UTC()}
+	// Created stays zero: the runner keeps the time of the agent's
+	// pending record, or takes the start time for a job run by hand.
+	spec := agent.JobSpec{ID: c.id, Table: c.table, Type: agent.JobType(c.typ), Version: c.version, Reason: c.reason}
 	rec, err := runner.Run(ctx, spec)
 	if errors.Is(err, agent.ErrLeaseHeld) {
 		logger.Info("another job holds the table; nothing to do", "job", c.id, "err", err)
