@@ -100,6 +100,50 @@ def cmd_nearest(a):
     return {"ids": t.column(a.id_column).to_pylist()}
 
 
+def cmd_ivfpq(a):
+    """Writes a.rows clustered float32 vectors of a.dim dimensions (seeded)
+    in fragments of a.rows_per_file rows, builds an IVF_PQ index on "vec"
+    with a.metric, and answers a.queries queries near data rows with
+    nprobes=a.nprobes and no refine. Returns the queries, pylance's hits
+    (row addresses and _distance) and the exact top-k row addresses."""
+    import numpy as np
+
+    rng = np.random.default_rng(a.seed)
+    centers = rng.normal(0, 4, (40, a.dim)).astype(np.float32)
+    x = centers[rng.integers(0, 40, a.rows)] + rng.normal(0, 1, (a.rows, a.dim))
+    x = x.astype(np.float32)
+    vec = pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), a.dim)
+    t = pa.table({"id": pa.array(np.arange(a.rows, dtype=np.int64)), "vec": vec})
+    ds = lance.write_dataset(t, a.uri, max_rows_per_file=a.rows_per_file)
+    ds.create_index("vec", index_type="IVF_PQ", num_partitions=a.partitions,
+                    num_sub_vectors=a.sub_vectors, metric=a.metric)
+    ds = lance.dataset(a.uri)
+    # Row addresses of the rows in write order: fragment i holds rows
+    # [i*rows_per_file, (i+1)*rows_per_file).
+    idx = np.arange(a.rows, dtype=np.uint64)
+    addr = ((idx // a.rows_per_file) << np.uint64(32)) | (idx % a.rows_per_file)
+    xn = x / np.linalg.norm(x, axis=1, keepdims=True)
+    queries, hits, exact = [], [], []
+    for r in rng.integers(0, a.rows, a.queries):
+        q = (x[r] + rng.normal(0, 0.5, a.dim)).astype(np.float32)
+        res = ds.to_table(nearest={"column": "vec", "q": q, "k": a.k, "nprobes": a.nprobes,
+                                   "refine_factor": None},
+                          columns=["id", "_distance"], with_row_address=True)
+        hits.append({"rowaddr": res.column("_rowaddr").to_pylist(),
+                     "distance": res.column("_distance").to_pylist()})
+        if a.metric == "l2":
+            d = ((x - q) ** 2).sum(axis=1)
+        elif a.metric == "cosine":
+            d = 1 - xn @ (q / np.linalg.norm(q))
+        else:
+            d = 1 - x @ q
+        exact.append([int(v) for v in addr[np.argsort(d, kind="stable")[: a.k]]])
+        queries.append([float(v) for v in q])
+    return {"queries": queries, "hits": hits, "exact": exact,
+            "indices": [{"name": i["name"], "type": i["type"], "uuid": i["uuid"],
+                         "fragment_ids": sorted(i["fragment_ids"])} for i in ds.list_indices()]}
+
+
 def cmd_transactions(a):
     ds = lance.dataset(a.uri)
     out = []
@@ -173,6 +217,18 @@ def main():
     n.add_argument("vector")
     n.add_argument("--k", type=int, default=5)
     n.add_argument("--id-column", default="id")
+    iv = sub.add_parser("ivfpq")
+    iv.add_argument("uri")
+    iv.add_argument("--metric", default="l2")
+    iv.add_argument("--rows", type=int, default=20000)
+    iv.add_argument("--rows-per-file", type=int, default=10000)
+    iv.add_argument("--dim", type=int, default=32)
+    iv.add_argument("--partitions", type=int, default=16)
+    iv.add_argument("--sub-vectors", type=int, default=4)
+    iv.add_argument("--queries", type=int, default=20)
+    iv.add_argument("--k", type=int, default=10)
+    iv.add_argument("--nprobes", type=int, default=4)
+    iv.add_argument("--seed", type=int, default=1)
     t = sub.add_parser("transactions")
     t.add_argument("uri")
     bs = sub.add_parser("bench-scan")

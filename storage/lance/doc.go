@@ -24,7 +24,7 @@
 //	<root>/_transactions/{read_version}-{uuid}.txn             one per commit
 //	<root>/data/*.lance                                        data files
 //	<root>/_deletions/{fragment}-{read_version}-{id}.{arrow,bin}
-//	<root>/_indices/{uuid}/…                                   index files (carried, not read yet)
+//	<root>/_indices/{uuid}/…                                   index files (carried; listed by Indexes, read by storage/index/lanceindex)
 //	<root>/_refs/tags/{name}.json                              tags: {"version": N, …}
 //
 // The byte layouts are described in docs/lance-format.md at the root of the

@@ -12,6 +12,6 @@
 // Lance releases is carried forward unchanged when lancegate commits on top.
 package pb
 
-//go:generate protoc --proto_path=. --go_out=. --go_opt=paths=source_relative file.proto file2.proto table.proto transaction.proto
+//go:generate protoc --proto_path=. --go_out=. --go_opt=paths=source_relative file.proto file2.proto index.proto table.proto transaction.proto
 //go:generate protoc --proto_path=enc20 --go_out=enc20 --go_opt=paths=source_relative encodings20.proto
 //go:generate protoc --proto_path=enc21 --go_out=enc21 --go_opt=paths=source_relative encodings21.proto

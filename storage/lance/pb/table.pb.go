@@ -68,7 +68,7 @@ func (x DeletionFile_DeletionFileType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DeletionFile_DeletionFileType.Descriptor instead.
 func (DeletionFile_DeletionFileType) EnumDescriptor() ([]byte, []int) {
-	return file_table_proto_rawDescGZIP(), []int{7, 0}
+	return file_table_proto_rawDescGZIP(), []int{8, 0}
 }
 
 // UUID is 16 raw bytes.
@@ -398,8 +398,10 @@ type IndexMetadata struct {
 	IndexVersion   *int32     `protobuf:"varint,7,opt,name=index_version,json=indexVersion,proto3,oneof" json:"index_version,omitempty"`
 	CreatedAt      *uint64    `protobuf:"varint,8,opt,name=created_at,json=createdAt,proto3,oneof" json:"created_at,omitempty"`
 	BaseId         *uint32    `protobuf:"varint,9,opt,name=base_id,json=baseId,proto3,oneof" json:"base_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Files of the index directory with their sizes (pylance 14 and later).
+	Files         []*IndexFile `protobuf:"bytes,10,rep,name=files,proto3" json:"files,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *IndexMetadata) Reset() {
@@ -495,6 +497,66 @@ func (x *IndexMetadata) GetBaseId() uint32 {
 	return 0
 }
 
+func (x *IndexMetadata) GetFiles() []*IndexFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+// IndexFile is one file of an index directory, relative to it.
+type IndexFile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	SizeBytes     uint64                 `protobuf:"varint,2,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IndexFile) Reset() {
+	*x = IndexFile{}
+	mi := &file_table_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IndexFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IndexFile) ProtoMessage() {}
+
+func (x *IndexFile) ProtoReflect() protoreflect.Message {
+	mi := &file_table_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IndexFile.ProtoReflect.Descriptor instead.
+func (*IndexFile) Descriptor() ([]byte, []int) {
+	return file_table_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *IndexFile) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *IndexFile) GetSizeBytes() uint64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
 // IndexSection is stored before the manifest in the same file.
 type IndexSection struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -505,7 +567,7 @@ type IndexSection struct {
 
 func (x *IndexSection) Reset() {
 	*x = IndexSection{}
-	mi := &file_table_proto_msgTypes[4]
+	mi := &file_table_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +579,7 @@ func (x *IndexSection) String() string {
 func (*IndexSection) ProtoMessage() {}
 
 func (x *IndexSection) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[4]
+	mi := &file_table_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +592,7 @@ func (x *IndexSection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexSection.ProtoReflect.Descriptor instead.
 func (*IndexSection) Descriptor() ([]byte, []int) {
-	return file_table_proto_rawDescGZIP(), []int{4}
+	return file_table_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *IndexSection) GetIndices() []*IndexMetadata {
@@ -569,7 +631,7 @@ type DataFragment struct {
 
 func (x *DataFragment) Reset() {
 	*x = DataFragment{}
-	mi := &file_table_proto_msgTypes[5]
+	mi := &file_table_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -581,7 +643,7 @@ func (x *DataFragment) String() string {
 func (*DataFragment) ProtoMessage() {}
 
 func (x *DataFragment) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[5]
+	mi := &file_table_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -594,7 +656,7 @@ func (x *DataFragment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataFragment.ProtoReflect.Descriptor instead.
 func (*DataFragment) Descriptor() ([]byte, []int) {
-	return file_table_proto_rawDescGZIP(), []int{5}
+	return file_table_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DataFragment) GetId() uint64 {
@@ -765,7 +827,7 @@ type DataFile struct {
 
 func (x *DataFile) Reset() {
 	*x = DataFile{}
-	mi := &file_table_proto_msgTypes[6]
+	mi := &file_table_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -777,7 +839,7 @@ func (x *DataFile) String() string {
 func (*DataFile) ProtoMessage() {}
 
 func (x *DataFile) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[6]
+	mi := &file_table_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -790,7 +852,7 @@ func (x *DataFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataFile.ProtoReflect.Descriptor instead.
 func (*DataFile) Descriptor() ([]byte, []int) {
-	return file_table_proto_rawDescGZIP(), []int{6}
+	return file_table_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DataFile) GetPath() string {
@@ -856,7 +918,7 @@ type DeletionFile struct {
 
 func (x *DeletionFile) Reset() {
 	*x = DeletionFile{}
-	mi := &file_table_proto_msgTypes[7]
+	mi := &file_table_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +930,7 @@ func (x *DeletionFile) String() string {
 func (*DeletionFile) ProtoMessage() {}
 
 func (x *DeletionFile) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[7]
+	mi := &file_table_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +943,7 @@ func (x *DeletionFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletionFile.ProtoReflect.Descriptor instead.
 func (*DeletionFile) Descriptor() ([]byte, []int) {
-	return file_table_proto_rawDescGZIP(), []int{7}
+	return file_table_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeletionFile) GetFileType() DeletionFile_DeletionFileType {
@@ -931,7 +993,7 @@ type ExternalFile struct {
 
 func (x *ExternalFile) Reset() {
 	*x = ExternalFile{}
-	mi := &file_table_proto_msgTypes[8]
+	mi := &file_table_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1005,7 @@ func (x *ExternalFile) String() string {
 func (*ExternalFile) ProtoMessage() {}
 
 func (x *ExternalFile) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[8]
+	mi := &file_table_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1018,7 @@ func (x *ExternalFile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExternalFile.ProtoReflect.Descriptor instead.
 func (*ExternalFile) Descriptor() ([]byte, []int) {
-	return file_table_proto_rawDescGZIP(), []int{8}
+	return file_table_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ExternalFile) GetPath() string {
@@ -993,7 +1055,7 @@ type Manifest_WriterVersion struct {
 
 func (x *Manifest_WriterVersion) Reset() {
 	*x = Manifest_WriterVersion{}
-	mi := &file_table_proto_msgTypes[9]
+	mi := &file_table_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1067,7 @@ func (x *Manifest_WriterVersion) String() string {
 func (*Manifest_WriterVersion) ProtoMessage() {}
 
 func (x *Manifest_WriterVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[9]
+	mi := &file_table_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1122,7 @@ type Manifest_DataStorageFormat struct {
 
 func (x *Manifest_DataStorageFormat) Reset() {
 	*x = Manifest_DataStorageFormat{}
-	mi := &file_table_proto_msgTypes[10]
+	mi := &file_table_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1134,7 @@ func (x *Manifest_DataStorageFormat) String() string {
 func (*Manifest_DataStorageFormat) ProtoMessage() {}
 
 func (x *Manifest_DataStorageFormat) ProtoReflect() protoreflect.Message {
-	mi := &file_table_proto_msgTypes[10]
+	mi := &file_table_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1227,7 @@ const file_table_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12&\n" +
 	"\x0fis_dataset_root\x18\x03 \x01(\bR\risDatasetRoot\x12\x12\n" +
 	"\x04path\x18\x04 \x01(\tR\x04pathB\a\n" +
-	"\x05_name\"\x88\x03\n" +
+	"\x05_name\"\xb6\x03\n" +
 	"\rIndexMetadata\x12%\n" +
 	"\x04uuid\x18\x01 \x01(\v2\x11.lance.table.UUIDR\x04uuid\x12\x16\n" +
 	"\x06fields\x18\x02 \x03(\x05R\x06fields\x12\x12\n" +
@@ -1176,11 +1238,17 @@ const file_table_proto_rawDesc = "" +
 	"\rindex_version\x18\a \x01(\x05H\x00R\findexVersion\x88\x01\x01\x12\"\n" +
 	"\n" +
 	"created_at\x18\b \x01(\x04H\x01R\tcreatedAt\x88\x01\x01\x12\x1c\n" +
-	"\abase_id\x18\t \x01(\rH\x02R\x06baseId\x88\x01\x01B\x10\n" +
+	"\abase_id\x18\t \x01(\rH\x02R\x06baseId\x88\x01\x01\x12,\n" +
+	"\x05files\x18\n" +
+	" \x03(\v2\x16.lance.table.IndexFileR\x05filesB\x10\n" +
 	"\x0e_index_versionB\r\n" +
 	"\v_created_atB\n" +
 	"\n" +
-	"\b_base_id\"D\n" +
+	"\b_base_id\">\n" +
+	"\tIndexFile\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x02 \x01(\x04R\tsizeBytes\"D\n" +
 	"\fIndexSection\x124\n" +
 	"\aindices\x18\x01 \x03(\v2\x1a.lance.table.IndexMetadataR\aindices\"\xc1\x05\n" +
 	"\fDataFragment\x12\x0e\n" +
@@ -1238,51 +1306,53 @@ func file_table_proto_rawDescGZIP() []byte {
 }
 
 var file_table_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_table_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_table_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_table_proto_goTypes = []any{
 	(DeletionFile_DeletionFileType)(0), // 0: lance.table.DeletionFile.DeletionFileType
 	(*UUID)(nil),                       // 1: lance.table.UUID
 	(*Manifest)(nil),                   // 2: lance.table.Manifest
 	(*BasePath)(nil),                   // 3: lance.table.BasePath
 	(*IndexMetadata)(nil),              // 4: lance.table.IndexMetadata
-	(*IndexSection)(nil),               // 5: lance.table.IndexSection
-	(*DataFragment)(nil),               // 6: lance.table.DataFragment
-	(*DataFile)(nil),                   // 7: lance.table.DataFile
-	(*DeletionFile)(nil),               // 8: lance.table.DeletionFile
-	(*ExternalFile)(nil),               // 9: lance.table.ExternalFile
-	(*Manifest_WriterVersion)(nil),     // 10: lance.table.Manifest.WriterVersion
-	(*Manifest_DataStorageFormat)(nil), // 11: lance.table.Manifest.DataStorageFormat
-	nil,                                // 12: lance.table.Manifest.SchemaMetadataEntry
-	nil,                                // 13: lance.table.Manifest.ConfigEntry
-	nil,                                // 14: lance.table.Manifest.TableMetadataEntry
-	(*Field)(nil),                      // 15: lance.file.Field
-	(*timestamppb.Timestamp)(nil),      // 16: google.protobuf.Timestamp
-	(*anypb.Any)(nil),                  // 17: google.protobuf.Any
+	(*IndexFile)(nil),                  // 5: lance.table.IndexFile
+	(*IndexSection)(nil),               // 6: lance.table.IndexSection
+	(*DataFragment)(nil),               // 7: lance.table.DataFragment
+	(*DataFile)(nil),                   // 8: lance.table.DataFile
+	(*DeletionFile)(nil),               // 9: lance.table.DeletionFile
+	(*ExternalFile)(nil),               // 10: lance.table.ExternalFile
+	(*Manifest_WriterVersion)(nil),     // 11: lance.table.Manifest.WriterVersion
+	(*Manifest_DataStorageFormat)(nil), // 12: lance.table.Manifest.DataStorageFormat
+	nil,                                // 13: lance.table.Manifest.SchemaMetadataEntry
+	nil,                                // 14: lance.table.Manifest.ConfigEntry
+	nil,                                // 15: lance.table.Manifest.TableMetadataEntry
+	(*Field)(nil),                      // 16: lance.file.Field
+	(*timestamppb.Timestamp)(nil),      // 17: google.protobuf.Timestamp
+	(*anypb.Any)(nil),                  // 18: google.protobuf.Any
 }
 var file_table_proto_depIdxs = []int32{
-	15, // 0: lance.table.Manifest.fields:type_name -> lance.file.Field
-	6,  // 1: lance.table.Manifest.fragments:type_name -> lance.table.DataFragment
-	12, // 2: lance.table.Manifest.schema_metadata:type_name -> lance.table.Manifest.SchemaMetadataEntry
-	16, // 3: lance.table.Manifest.timestamp:type_name -> google.protobuf.Timestamp
-	10, // 4: lance.table.Manifest.writer_version:type_name -> lance.table.Manifest.WriterVersion
-	11, // 5: lance.table.Manifest.data_format:type_name -> lance.table.Manifest.DataStorageFormat
-	13, // 6: lance.table.Manifest.config:type_name -> lance.table.Manifest.ConfigEntry
+	16, // 0: lance.table.Manifest.fields:type_name -> lance.file.Field
+	7,  // 1: lance.table.Manifest.fragments:type_name -> lance.table.DataFragment
+	13, // 2: lance.table.Manifest.schema_metadata:type_name -> lance.table.Manifest.SchemaMetadataEntry
+	17, // 3: lance.table.Manifest.timestamp:type_name -> google.protobuf.Timestamp
+	11, // 4: lance.table.Manifest.writer_version:type_name -> lance.table.Manifest.WriterVersion
+	12, // 5: lance.table.Manifest.data_format:type_name -> lance.table.Manifest.DataStorageFormat
+	14, // 6: lance.table.Manifest.config:type_name -> lance.table.Manifest.ConfigEntry
 	3,  // 7: lance.table.Manifest.base_paths:type_name -> lance.table.BasePath
-	14, // 8: lance.table.Manifest.table_metadata:type_name -> lance.table.Manifest.TableMetadataEntry
+	15, // 8: lance.table.Manifest.table_metadata:type_name -> lance.table.Manifest.TableMetadataEntry
 	1,  // 9: lance.table.IndexMetadata.uuid:type_name -> lance.table.UUID
-	17, // 10: lance.table.IndexMetadata.index_details:type_name -> google.protobuf.Any
-	4,  // 11: lance.table.IndexSection.indices:type_name -> lance.table.IndexMetadata
-	7,  // 12: lance.table.DataFragment.files:type_name -> lance.table.DataFile
-	8,  // 13: lance.table.DataFragment.deletion_file:type_name -> lance.table.DeletionFile
-	9,  // 14: lance.table.DataFragment.external_row_ids:type_name -> lance.table.ExternalFile
-	9,  // 15: lance.table.DataFragment.external_last_updated_at_versions:type_name -> lance.table.ExternalFile
-	9,  // 16: lance.table.DataFragment.external_created_at_versions:type_name -> lance.table.ExternalFile
-	0,  // 17: lance.table.DeletionFile.file_type:type_name -> lance.table.DeletionFile.DeletionFileType
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	18, // 10: lance.table.IndexMetadata.index_details:type_name -> google.protobuf.Any
+	5,  // 11: lance.table.IndexMetadata.files:type_name -> lance.table.IndexFile
+	4,  // 12: lance.table.IndexSection.indices:type_name -> lance.table.IndexMetadata
+	8,  // 13: lance.table.DataFragment.files:type_name -> lance.table.DataFile
+	9,  // 14: lance.table.DataFragment.deletion_file:type_name -> lance.table.DeletionFile
+	10, // 15: lance.table.DataFragment.external_row_ids:type_name -> lance.table.ExternalFile
+	10, // 16: lance.table.DataFragment.external_last_updated_at_versions:type_name -> lance.table.ExternalFile
+	10, // 17: lance.table.DataFragment.external_created_at_versions:type_name -> lance.table.ExternalFile
+	0,  // 18: lance.table.DeletionFile.file_type:type_name -> lance.table.DeletionFile.DeletionFileType
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_table_proto_init() }
@@ -1294,7 +1364,7 @@ func file_table_proto_init() {
 	file_table_proto_msgTypes[1].OneofWrappers = []any{}
 	file_table_proto_msgTypes[2].OneofWrappers = []any{}
 	file_table_proto_msgTypes[3].OneofWrappers = []any{}
-	file_table_proto_msgTypes[5].OneofWrappers = []any{
+	file_table_proto_msgTypes[6].OneofWrappers = []any{
 		(*DataFragment_InlineRowIds)(nil),
 		(*DataFragment_ExternalRowIds)(nil),
 		(*DataFragment_InlineLastUpdatedAtVersions)(nil),
@@ -1302,16 +1372,16 @@ func file_table_proto_init() {
 		(*DataFragment_InlineCreatedAtVersions)(nil),
 		(*DataFragment_ExternalCreatedAtVersions)(nil),
 	}
-	file_table_proto_msgTypes[6].OneofWrappers = []any{}
 	file_table_proto_msgTypes[7].OneofWrappers = []any{}
-	file_table_proto_msgTypes[9].OneofWrappers = []any{}
+	file_table_proto_msgTypes[8].OneofWrappers = []any{}
+	file_table_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_table_proto_rawDesc), len(file_table_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
