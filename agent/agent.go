@@ -288,7 +288,13 @@ func (a *Agent) Reconcile(ctx context.Context, table string, full bool) ([]JobSp
 	}
 	var wants []want
 	if reason, ok := decideCompaction(ds.Fragments(), policy.Compaction); ok {
-		wants = append(wants, want{JobCompact, reason})
+		soon, err := a.tooSoon(ctx, table, JobCompact, policy.Compaction.MinInterval)
+		if err != nil {
+			return nil, err
+		}
+		if !soon {
+			wants = append(wants, want{JobCompact, reason})
+		}
 	}
 	if a.cfg.Indexer != nil {
 		reason, ok, err := a.cfg.Indexer.NeedsIndex(ctx, ds)
@@ -332,6 +338,22 @@ func (a *Agent) Reconcile(ctx context.Context, table string, full bool) ([]JobSp
 		}
 	}
 	return launched, nil
+}
+
+// tooSoon reports whether the last job of table and type ended less than
+// interval ago; the table is then looked at again by the recheck loop.
+func (a *Agent) tooSoon(ctx context.Context, table string, typ JobType, interval time.Duration) (bool, error) {
+	if interval <= 0 {
+		return false, nil
+	}
+	ended, err := a.leases.Released(ctx, table, typ)
+	if err != nil || ended.IsZero() || a.cfg.Now().Sub(ended) >= interval {
+		return false, err
+	}
+	a.mu.Lock()
+	a.blocked[table] = true
+	a.mu.Unlock()
+	return true, nil
 }
 
 // busy reports whether a compaction or index job holds the table.

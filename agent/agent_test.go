@@ -97,10 +97,11 @@ func wantIDs(t *testing.T, ds *lance.Dataset, n int) {
 	}
 }
 
-// testPolicy compacts at 4 small fragments.
+// testPolicy compacts at 4 small fragments, as often as asked.
 func testPolicy() Policy {
 	p := DefaultPolicy()
 	p.Compaction.MinFragments = 4
+	p.Compaction.MinInterval = 0
 	return p
 }
 
@@ -431,4 +432,43 @@ func TestRunnerKeepsPendingRecord(t *testing.T) {
 	if !rec.Created.Equal(decided) || rec.Reason != "5 small fragments" || rec.State != jobs.Succeeded || !rec.Started.After(decided) {
 		t.Fatalf("record = %+v", rec)
 	}
+}
+
+// TestCompactionMinInterval: a table compacted a moment ago is not
+// compacted again before the policy's interval has passed, however many
+// small fragments arrive; then it is.
+func TestCompactionMinInterval(t *testing.T) {
+	ctx := context.Background()
+	store := objstore.NewMemory()
+	cat := catalog.New(store, nil)
+	ds := newTable(t, cat, "t", 5)
+	clk := newClock()
+	clk.t = time.Now()
+	p := testPolicy()
+	p.Compaction.MinInterval = time.Minute
+	runner := NewRunner(cat, RunnerConfig{Policy: p, Logger: quiet, Now: clk.now})
+	a := New(cat, nil, NewInProcess(runner, quiet), Config{Policy: p, Logger: quiet, Now: clk.now})
+	if launched, err := a.Reconcile(ctx, "t", false); err != nil || len(launched) != 1 {
+		t.Fatalf("first compaction: %d jobs, %v", len(launched), err)
+	}
+	ds, _ = cat.Open(ctx, "t")
+	for i := 5; i < 10; i++ {
+		ds = appendIDs(t, ds, int64(i))
+	}
+	clk.advance(30 * time.Second)
+	if launched, err := a.Reconcile(ctx, "t", false); err != nil || len(launched) != 0 {
+		t.Fatalf("30 s later: %d jobs, %v; want none", len(launched), err)
+	}
+	if !a.blocked["t"] {
+		t.Fatal("the deferred table is not queued for another look")
+	}
+	clk.advance(31 * time.Second)
+	if launched, err := a.Reconcile(ctx, "t", false); err != nil || len(launched) != 1 {
+		t.Fatalf("61 s later: %d jobs, %v; want one", len(launched), err)
+	}
+	ds, _ = cat.Open(ctx, "t")
+	if len(ds.Fragments()) != 1 {
+		t.Fatalf("%d fragments", len(ds.Fragments()))
+	}
+	wantIDs(t, ds, 10)
 }

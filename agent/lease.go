@@ -151,3 +151,14 @@ func (l *Leases) Holder(ctx context.Context, table string, typ JobType) (string,
 	}
 	return cur.Holder, nil
 }
+
+// Released returns when the newest lease of table and type ended (its
+// holder released it, or it expired), or the zero time when it is live or
+// was never taken.
+func (l *Leases) Released(ctx context.Context, table string, typ JobType) (time.Time, error) {
+	epoch, cur, _, err := l.newest(ctx, leasePrefix(table, typ))
+	if err != nil || epoch == 0 || cur.Expires.After(l.now()) {
+		return time.Time{}, err
+	}
+	return cur.Expires, nil
+}

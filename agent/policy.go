@@ -15,6 +15,7 @@ import (
 //	lancegate.compaction.min_fragments         16
 //	lancegate.compaction.target_rows           1048576
 //	lancegate.compaction.max_deleted_fraction  0.1
+//	lancegate.compaction.min_interval          1m
 //	lancegate.cleanup.enabled                  true | false
 //	lancegate.cleanup.older_than               168h
 //
@@ -36,6 +37,12 @@ type CompactionPolicy struct {
 	// MaxDeletedFraction: a fragment with a larger share of deleted rows
 	// is rewritten without them, however few small fragments there are.
 	MaxDeletedFraction float64
+	// MinInterval is the least time between the end of one compaction of
+	// a table and the start of the next. A table taking a steady trickle
+	// of small writes would otherwise be compacted every MinFragments
+	// commits, each time rewriting the run compacted the time before;
+	// with it, the small fragments of an interval are compacted together.
+	MinInterval time.Duration
 }
 
 // CleanupPolicy says when old versions are deleted.
@@ -48,11 +55,11 @@ type CleanupPolicy struct {
 
 // DefaultPolicy is the global policy unless configured: compaction of 16
 // or more small fragments into fragments of up to 1,048,576 rows (Lance's
-// default target), or of any fragment more than 10 % deleted; cleanup of
-// versions older than 7 days.
+// default target), or of any fragment more than 10 % deleted, at most once
+// a minute per table; cleanup of versions older than 7 days.
 func DefaultPolicy() Policy {
 	return Policy{
-		Compaction: CompactionPolicy{Enabled: true, MinFragments: 16, TargetRows: 1 << 20, MaxDeletedFraction: 0.1},
+		Compaction: CompactionPolicy{Enabled: true, MinFragments: 16, TargetRows: 1 << 20, MaxDeletedFraction: 0.1, MinInterval: time.Minute},
 		Cleanup:    CleanupPolicy{Enabled: true, OlderThan: 7 * 24 * time.Hour},
 	}
 }
@@ -98,6 +105,14 @@ func (p Policy) Effective(config map[string]string) (Policy, []error) {
 			}
 			if err == nil {
 				p.Compaction.MaxDeletedFraction = f
+			}
+		case "compaction.min_interval":
+			var d time.Duration
+			if d, err = time.ParseDuration(v); err == nil && d < 0 {
+				err = fmt.Errorf("want a non-negative duration")
+			}
+			if err == nil {
+				p.Compaction.MinInterval = d
 			}
 		case "cleanup.enabled":
 			var b bool

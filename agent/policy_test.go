@@ -22,11 +22,13 @@ func TestPolicyEffective(t *testing.T) {
 			func(p Policy) bool {
 				return p.Compaction.MinFragments == 4 && p.Compaction.TargetRows == 1000 && p.Compaction.MaxDeletedFraction == 0.5
 			}, 0},
+		{"interval", map[string]string{"lancegate.compaction.min_interval": "0s"}, func(p Policy) bool { return p.Compaction.MinInterval == 0 }, 0},
 		{"retention", map[string]string{"lancegate.cleanup.older_than": "1h", "lancegate.cleanup.enabled": "true"}, func(p Policy) bool { return p.Cleanup.OlderThan == time.Hour }, 0},
 		{"bad values keep defaults", map[string]string{
 			"lancegate.compaction.enabled": "maybe", "lancegate.compaction.min_fragments": "1", "lancegate.compaction.target_rows": "0",
 			"lancegate.compaction.max_deleted_fraction": "2", "lancegate.cleanup.older_than": "-1h", "lancegate.nope": "x",
-		}, func(p Policy) bool { return p == def }, 6},
+			"lancegate.compaction.min_interval": "-1s",
+		}, func(p Policy) bool { return p == def }, 7},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -87,10 +87,11 @@ func (r *runningAgent) stop(t *testing.T) {
 	r.src.Close()
 }
 
-// compactAt4 compacts at four small fragments.
+// compactAt4 compacts at four small fragments, as often as asked.
 func compactAt4() agent.Policy {
 	p := agent.DefaultPolicy()
 	p.Compaction.MinFragments = 4
+	p.Compaction.MinInterval = 0
 	return p
 }
 
