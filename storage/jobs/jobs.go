@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lancegate/lancegate/storage/objstore"
@@ -171,30 +172,59 @@ func (h *History) ids(ctx context.Context) ([]string, error) {
 }
 
 // List returns the records, newest first. Records that cannot be read
-// (deleted while listing, damaged) are left out.
+// (deleted while listing, damaged) are left out. Records are read
+// listChunk at a time, newest first, readers at a time in parallel, so a
+// limited listing reads little more than it returns.
 func (h *History) List(ctx context.Context, opts ListOptions) ([]Record, error) {
 	ids, err := h.ids(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []Record
-	for i := len(ids) - 1; i >= 0; i-- {
-		if opts.Limit > 0 && len(out) >= opts.Limit {
-			break
+	full := func() bool { return opts.Limit > 0 && len(out) >= opts.Limit }
+	for end := len(ids); end > 0 && !full(); {
+		start := max(0, end-listChunk)
+		recs := h.getAll(ctx, ids[start:end])
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		r, err := h.Get(ctx, ids[i])
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+		for i := len(recs) - 1; i >= 0 && !full(); i-- {
+			r := recs[i]
+			if r.ID == "" || (opts.Table != "" && r.Table != opts.Table) {
+				continue
 			}
-			continue
+			out = append(out, r)
 		}
-		if opts.Table != "" && r.Table != opts.Table {
-			continue
-		}
-		out = append(out, r)
+		end = start
 	}
 	return out, nil
+}
+
+// listChunk and readers shape List's reads: on Azure each record is one
+// GET of about a millisecond on a good day, so reading them one by one
+// would make SHOW JOBS take seconds.
+const (
+	listChunk = 256
+	readers   = 16
+)
+
+// getAll reads the records of ids in parallel; a record that cannot be
+// read is left zero.
+func (h *History) getAll(ctx context.Context, ids []string) []Record {
+	recs := make([]Record, len(ids))
+	sem := make(chan struct{}, readers)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if r, err := h.Get(ctx, id); err == nil {
+				recs[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	return recs
 }
 
 // Prune deletes the records of jobs that finished before cutoff and

@@ -105,3 +105,36 @@ func TestHistorySkipsDamagedRecords(t *testing.T) {
 		t.Fatalf("List = %+v, %v; want the one good record", recs, err)
 	}
 }
+
+// TestHistoryListAcrossChunks: listings longer than one read chunk keep
+// newest-first order, limits and table filters.
+func TestHistoryListAcrossChunks(t *testing.T) {
+	ctx := context.Background()
+	h := jobs.NewHistory(objstore.NewMemory())
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	const n = 600
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = jobs.NewID(base.Add(time.Duration(i) * time.Second))
+		table := "even"
+		if i%2 == 1 {
+			table = "odd"
+		}
+		if err := h.Put(ctx, jobs.Record{ID: ids[i], Table: table, Type: "compact", State: jobs.Succeeded}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := h.List(ctx, jobs.ListOptions{})
+	if err != nil || len(all) != n {
+		t.Fatalf("List = %d records, %v", len(all), err)
+	}
+	for i, r := range all {
+		if r.ID != ids[n-1-i] {
+			t.Fatalf("record %d is %s, want %s", i, r.ID, ids[n-1-i])
+		}
+	}
+	odd, err := h.List(ctx, jobs.ListOptions{Table: "odd", Limit: 280})
+	if err != nil || len(odd) != 280 || odd[0].ID != ids[n-1] || odd[279].ID != ids[n-1-2*279] {
+		t.Fatalf("List(odd, 280) = %d records, %v", len(odd), err)
+	}
+}
