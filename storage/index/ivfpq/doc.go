@@ -92,5 +92,8 @@
 // partition (offsets = prefix sums of the lengths), with _rowid = RowIDs and
 // __pq_code = Codes. Index.Loss corresponds to the IVF loss Lance stores. A
 // pylance index loaded into an Index (codes un-transposed, then
-// Index.Precompute) can be searched by this package unchanged.
+// FromParts) can be searched by this package unchanged; package
+// lanceindex does exactly that. Only the distance scale differs from
+// pylance's unrefined results: pylance reports 2× this package's Cosine
+// distance and 1 + this package's Dot distance.
 package ivfpq

@@ -294,3 +294,60 @@ func TestBuildErrors(t *testing.T) {
 		t.Errorf("refine sizes: %v", err)
 	}
 }
+
+func TestFromParts(t *testing.T) {
+	const dim = 16
+	base, queries := genClustered(genParams{n: 2000, nq: 20, dim: dim, clusters: 20, rank: 4, sc: 1, sigma: 0.3, seed: 5})
+	ids := make([]uint64, 2000)
+	for i := range ids {
+		ids[i] = uint64(i) * 3
+	}
+	for _, metric := range []distance.Metric{distance.L2, distance.Cosine, distance.Dot} {
+		built, err := Build(context.Background(), base, ids, dim, BuildOptions{Metric: metric, NumPartitions: 8, NumSubVectors: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := FromParts(metric, dim, built.Centroids, built.PQ, built.Partitions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Without Precompute the residual tables are built directly:
+		// same rows, distances equal up to rounding.
+		for i := range 20 {
+			q := queries[i*dim : (i+1)*dim]
+			want, _ := built.Search(q, 10, 3)
+			got, err := ix.Search(q, 10, 3)
+			if err != nil || len(got) != len(want) {
+				t.Fatalf("%v: %d results (%v), want %d", metric, len(got), err, len(want))
+			}
+			for j := range got {
+				if math.Abs(float64(got[j].Distance-want[j].Distance)) > 1e-4*(1+math.Abs(float64(want[j].Distance))) {
+					t.Fatalf("%v query %d: result %d = %+v, want %+v", metric, i, j, got[j], want[j])
+				}
+			}
+		}
+	}
+	built, _ := Build(context.Background(), base, ids, dim, BuildOptions{NumPartitions: 8, NumSubVectors: 4})
+	bad := []struct {
+		name  string
+		dim   int
+		cent  []float32
+		pq    *PQ
+		parts []Partition
+	}{
+		{"no partitions", dim, nil, built.PQ, nil},
+		{"short centroids", dim, built.Centroids[:dim], built.PQ, built.Partitions},
+		{"nil PQ", dim, built.Centroids, nil, built.Partitions},
+		{"PQ dim", dim * 2, append(built.Centroids, built.Centroids...), built.PQ, built.Partitions},
+		{"short codebook", dim, built.Centroids, &PQ{Dim: dim, M: 4, SubDim: 4, Codebook: built.PQ.Codebook[1:]}, built.Partitions},
+		{"short codes", dim, built.Centroids, built.PQ, append([]Partition{{RowIDs: []uint64{1}, Codes: []byte{1}}}, built.Partitions[1:]...)},
+	}
+	for _, b := range bad {
+		if _, err := FromParts(distance.L2, b.dim, b.cent, b.pq, b.parts); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: %v", b.name, err)
+		}
+	}
+	if _, err := FromParts(distance.Metric(99), dim, built.Centroids, built.PQ, built.Partitions); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("bad metric: %v", err)
+	}
+}

@@ -35,20 +35,25 @@
 //
 // # Search
 //
-// The query is normalised for cosine. The nprobes partitions whose
-// centroids are nearest (L2; dot for dot, whose centroids are unit norm, so
-// the order is the same) are scanned. Per partition, the PQ input is the
-// residual query − centroid for l2 and cosine, and the raw query for dot;
-// an m×256 table of sub-distances (squared L2, or negated sub-inner
-// product for dot) is summed over each row's code bytes (ADC), and a
-// bounded heap keeps the k best. Distances match what pylance returns
+// OpenIVFPQ hands the loaded centroids, codebook and partitions (aliased,
+// not copied) to ivfpq.FromParts, and Search is ivfpq.(*Index).Search: the
+// query is normalised for cosine; the nprobes partitions whose centroids
+// are nearest (L2; dot for dot, whose centroids are unit norm, so the order
+// is the same) are scanned. Per partition, the PQ input is the residual
+// query − centroid for l2 and cosine, and the raw query for dot; an m×256
+// table of sub-distances (squared L2, or negated sub-inner product for
+// dot) is summed over each row's code bytes (ADC), and a bounded heap keeps
+// the k best. These are Lance's conventions, so the only difference is the
+// scale of the distances, converted in one place (lanceDistance in
+// search.go). The per-partition tables are built from the residual query,
+// without ivfpq's Precompute, so distances match what pylance returns
 // without refine_factor, bit for bit up to summation order:
 //
 //	l2      approximate squared L2
 //	cosine  approximate squared L2 between the normalised query and the
 //	        normalised vector, ≈ 2·(1 − cos) (pylance's refined cosine
-//	        distance is 1 − cos; unrefined it is this)
-//	dot     1 − x·q, with x the PQ reconstruction
+//	        distance is 1 − cos; unrefined it is this; ivfpq reports half)
+//	dot     1 − x·q, with x the PQ reconstruction (ivfpq reports −x·q)
 //
 // pylance's unrefined PQ distances are coarse, which is why pylance
 // offers refine_factor; on clustered 32-dimensional data with 4

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/lance/datafile"
 	"github.com/lancegate/lancegate/storage/lance/pb"
@@ -52,6 +53,10 @@ type IVFPQ struct {
 	lengths   []uint32
 	rowAddrs  []uint64 // _rowid of each row: (fragment << 32) | offset
 	codes     []byte   // n × m, row-major (un-transposed)
+
+	// ix is the searchable index built from the fields above by assemble;
+	// its partitions alias rowAddrs and codes.
+	ix *ivfpq.Index
 }
 
 // Hit is one search result.
@@ -116,6 +121,9 @@ func OpenIVFPQ(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (*I
 	}
 	if err := x.readAuxFile(ctx, st, aux); err != nil {
 		return nil, fmt.Errorf("index %s (%s): %w", info.Name, info.UUID, err)
+	}
+	if err := x.assemble(); err != nil {
+		return nil, fmt.Errorf("%w: index %s (%s): %w", lance.ErrCorrupt, info.Name, info.UUID, err)
 	}
 	return x, nil
 }

@@ -50,7 +50,45 @@ func synthetic(metric distance.Metric, r *rand.Rand) *IVFPQ {
 	for i := range x.codes {
 		x.codes[i] = byte(r.IntN(256))
 	}
+	if err := x.assemble(); err != nil {
+		panic(err)
+	}
 	return x
+}
+
+// probeRef returns the nprobes partitions whose centroids are nearest to q
+// (already normalised for cosine): by L2, or by dot for dot, as pylance
+// chooses them; ties by partition number.
+func probeRef(x *IVFPQ, q []float32, nprobes int) []int {
+	metric := distance.L2
+	if x.metric == distance.Dot {
+		metric = distance.Dot
+	}
+	d := make([]float32, x.nlist)
+	metric.Batch(q, x.centroids, d)
+	idx := make([]int, x.nlist)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case d[a] < d[b]:
+			return -1
+		case d[a] > d[b]:
+			return 1
+		}
+		return 0
+	})
+	return idx[:nprobes]
+}
+
+// worse reports whether a ranks after b: larger distance, then larger row
+// address.
+func worse(a, b Hit) bool {
+	if a.Distance != b.Distance {
+		return a.Distance > b.Distance
+	}
+	return a.RowAddr > b.RowAddr
 }
 
 // bruteForce decodes every probed row and computes its distance the slow
@@ -62,7 +100,7 @@ func bruteForce(x *IVFPQ, q []float32, k, nprobes int) []Hit {
 		distance.Normalize(q)
 	}
 	var all []Hit
-	for _, p := range x.probe(q, nprobes) {
+	for _, p := range probeRef(x, q, nprobes) {
 		for i := range int(x.lengths[p]) {
 			row := int(x.offsets[p]) + i
 			v := make([]float32, x.dim)

@@ -1,24 +1,41 @@
 package lanceindex
 
 import (
-	"container/heap"
 	"fmt"
 	"slices"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/ivfpq"
 )
+
+// assemble builds x.ix, the ivfpq.Index that answers Search, from the
+// loaded centroids, codebook and partitions. The partitions alias
+// x.rowAddrs and x.codes; nothing is copied.
+func (x *IVFPQ) assemble() error {
+	pq := &ivfpq.PQ{Dim: x.dim, M: x.m, SubDim: x.subDim, Codebook: x.codebook}
+	parts := make([]ivfpq.Partition, x.nlist)
+	for p := range parts {
+		lo, hi := int(x.offsets[p]), int(x.offsets[p])+int(x.lengths[p])
+		parts[p] = ivfpq.Partition{
+			RowIDs: x.rowAddrs[lo:hi:hi],
+			Codes:  x.codes[lo*x.m : hi*x.m : hi*x.m],
+		}
+	}
+	ix, err := ivfpq.FromParts(x.metric, x.dim, x.centroids, pq, parts)
+	if err != nil {
+		return err
+	}
+	x.ix = ix
+	return nil
+}
 
 // Search returns the k rows whose PQ-approximated distance to query is
 // smallest among the nprobes partitions nearest to the query, closest
 // first (ties by row address). nprobes is clamped to [1, NumPartitions].
-//
-// Distances follow what pylance returns without refine: for l2 the sum of
-// squared sub-distances between the query's residual and the code's
-// sub-centroids (an approximate squared L2); for cosine the same on the
-// normalised query's residual; for dot the sum over sub-vectors of the
-// sub-inner-product terms, offset as Lance does (see docs/vector-index.md
-// §3). Deleted rows are not masked, unindexed fragments are not searched
-// and nothing is re-ranked with exact distances: callers must do that.
+// The search itself is ivfpq.(*Index).Search; see lanceDistance for the
+// distances, which are pylance's without refine. Deleted rows are not
+// masked, unindexed fragments are not searched and nothing is re-ranked
+// with exact distances: callers must do that.
 func (x *IVFPQ) Search(query []float32, k, nprobes int) ([]Hit, error) {
 	if len(query) != x.dim {
 		return nil, fmt.Errorf("%w: query has %d dimensions, index %d", ErrBadQuery, len(query), x.dim)
@@ -26,53 +43,21 @@ func (x *IVFPQ) Search(query []float32, k, nprobes int) ([]Hit, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("%w: k = %d", ErrBadQuery, k)
 	}
-	nprobes = min(max(nprobes, 1), x.nlist)
-	q := slices.Clone(query)
-	if x.metric == distance.Cosine {
-		distance.Normalize(q)
+	cands, err := x.ix.Search(query, k, nprobes)
+	if err != nil {
+		return nil, fmt.Errorf("lanceindex: %w", err)
 	}
-	parts := x.probe(q, nprobes)
-
-	table := make([]float32, x.m*distance.PQCodebookSize)
-	resid := make([]float32, x.dim)
-	var dists []float32
-	top := make(hitHeap, 0, k)
-	for _, p := range parts {
-		n := int(x.lengths[p])
-		if n == 0 {
-			continue
-		}
-		if x.metric == distance.Dot {
-			copy(resid, q)
-		} else {
-			c := x.centroids[p*x.dim : (p+1)*x.dim]
-			for i := range resid {
-				resid[i] = q[i] - c[i]
-			}
-		}
-		x.buildTable(table, resid)
-		off := int(x.offsets[p])
-		if cap(dists) < n {
-			dists = make([]float32, n)
-		}
-		dists = dists[:n]
-		distance.PQDistances(table, x.m, x.codes[off*x.m:(off+n)*x.m], dists)
-		for i, d := range dists {
-			h := Hit{RowAddr: x.rowAddrs[off+i], Distance: x.finish(d)}
-			if len(top) < k {
-				heap.Push(&top, h)
-			} else if worse(top[0], h) {
-				top[0] = h
-				heap.Fix(&top, 0)
-			}
-		}
+	out := make([]Hit, len(cands))
+	for i, c := range cands {
+		out[i] = Hit{RowAddr: c.RowID, Distance: lanceDistance(x.metric, c.Distance)}
 	}
-	out := []Hit(top)
-	slices.SortFunc(out, func(a, b Hit) int {
+	// The conversion is monotone, but 1+d can round distinct dot distances
+	// to one value: restore the (distance, row address) order.
+	slices.SortStableFunc(out, func(a, b Hit) int {
 		switch {
-		case worse(b, a):
+		case a.Distance < b.Distance:
 			return -1
-		case worse(a, b):
+		case a.Distance > b.Distance:
 			return 1
 		}
 		return 0
@@ -80,73 +65,25 @@ func (x *IVFPQ) Search(query []float32, k, nprobes int) ([]Hit, error) {
 	return out, nil
 }
 
-// probe returns the nprobes partitions whose centroids are nearest to q:
-// by L2 for l2 and cosine (q already normalised), by dot for dot, as
-// pylance chooses them.
-func (x *IVFPQ) probe(q []float32, nprobes int) []int {
-	metric := distance.L2
-	if x.metric == distance.Dot {
-		metric = distance.Dot
-	}
-	d := make([]float32, x.nlist)
-	metric.Batch(q, x.centroids, d)
-	idx := make([]int, x.nlist)
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case d[a] < d[b]:
-			return -1
-		case d[a] > d[b]:
-			return 1
-		}
-		return 0
-	})
-	return idx[:nprobes]
-}
-
-// buildTable fills the m×256 ADC table for the (residual or raw) query r:
-// squared L2 sub-distances for l2 and cosine, negated sub-inner-products
-// for dot. The codebook is laid out [m][256][subDim].
-func (x *IVFPQ) buildTable(table, r []float32) {
-	metric := distance.L2
-	if x.metric == distance.Dot {
-		metric = distance.Dot
-	}
-	block := distance.PQCodebookSize * x.subDim
-	for s := range x.m {
-		metric.Batch(r[s*x.subDim:(s+1)*x.subDim], x.codebook[s*block:(s+1)*block], table[s*distance.PQCodebookSize:(s+1)*distance.PQCodebookSize])
-	}
-}
-
-// finish maps an ADC sum to Lance's distance convention.
-func (x *IVFPQ) finish(d float32) float32 {
-	if x.metric == distance.Dot {
-		return 1 + d // 1 − x·q, with d = −x·q
+// lanceDistance converts an ivfpq.(*Index).Search distance d to what
+// pylance's nearest() returns without refine_factor. This is the one place
+// where the two conventions meet:
+//
+//	metric  ivfpq (d)                               pylance
+//	l2      ‖q − c − ŷ‖², approximate squared L2    d
+//	cosine  ½·‖q̂ − c − ŷ‖² on unit q̂ (≈ 1 − cos)    2·d (squared L2 between
+//	                                                unit vectors, ≈ 2·(1 − cos))
+//	dot     −q·x̂, x̂ the raw-code reconstruction     1 + d = 1 − q·x̂
+//
+// Both packages encode residuals of the normalised vectors for l2 and
+// cosine and raw vectors for dot, as Lance does, so only this scaling and
+// offset differ. Doubling is exact in floating point; 1 + d rounds.
+func lanceDistance(metric distance.Metric, d float32) float32 {
+	switch metric {
+	case distance.Cosine:
+		return 2 * d
+	case distance.Dot:
+		return 1 + d
 	}
 	return d
-}
-
-// worse reports whether a ranks after b: larger distance, then larger row
-// address.
-func worse(a, b Hit) bool {
-	if a.Distance != b.Distance {
-		return a.Distance > b.Distance
-	}
-	return a.RowAddr > b.RowAddr
-}
-
-// hitHeap is a max-heap by worse: the root is the current k-th hit.
-type hitHeap []Hit
-
-func (h hitHeap) Len() int           { return len(h) }
-func (h hitHeap) Less(i, j int) bool { return worse(h[i], h[j]) }
-func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *hitHeap) Push(v any)        { *h = append(*h, v.(Hit)) }
-func (h *hitHeap) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
 }
