@@ -472,3 +472,24 @@ func TestCompactionMinInterval(t *testing.T) {
 	}
 	wantIDs(t, ds, 10)
 }
+
+// TestJobThatCannotStartFreesTheTable: the agent takes a job's lease and
+// launches it, but the job cannot start (the process is stopping): the
+// lease is let go at once instead of blocking the table until it expires.
+func TestJobThatCannotStartFreesTheTable(t *testing.T) {
+	store := objstore.NewMemory()
+	cat := catalog.New(store, nil)
+	newTable(t, cat, "t", 5)
+	leases := NewLeases(store, nil)
+	if err := leases.Acquire(context.Background(), "t", JobCompact, "j", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := newRunner(cat, nil, nil).Run(ctx, JobSpec{ID: "j", Table: "t", Type: JobCompact}); err == nil {
+		t.Fatal("a job with a cancelled context ran")
+	}
+	if h, _ := leases.Holder(context.Background(), "t", JobCompact); h != "" {
+		t.Fatalf("the lease is still held by %q", h)
+	}
+}

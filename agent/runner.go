@@ -109,6 +109,12 @@ const maxConflictRetries = 3
 func (r *Runner) Run(ctx context.Context, spec JobSpec) (jobs.Record, error) {
 	now := r.cfg.Now
 	if err := r.leases.Acquire(ctx, spec.Table, spec.Type, spec.ID, r.cfg.LeaseTTL); err != nil {
+		if !errors.Is(err, ErrLeaseHeld) {
+			// The job cannot start (shutdown, storage trouble): let go of
+			// the lease the agent may have taken in its name, rather than
+			// leave the table blocked until that lease expires.
+			r.release(spec)
+		}
 		return jobs.Record{}, err
 	}
 	rec := jobs.Record{
