@@ -144,6 +144,30 @@ def cmd_ivfpq(a):
                          "fragment_ids": sorted(i["fragment_ids"])} for i in ds.list_indices()]}
 
 
+def cmd_ivfpq_query(a):
+    """Opens a dataset with an IVF_PQ index written by lancegate: lists its
+    indices, reads index_stats(a.name), explains one query's plan and
+    answers the queries in the JSON file a.queries with nprobes=a.nprobes
+    and no refine. Returns the listing, the stats, the plan and the hits'
+    row addresses and distances."""
+    ds = lance.dataset(a.uri)
+    with open(a.queries) as f:
+        queries = json.load(f)
+    indices = [{"name": i["name"], "type": i["type"], "uuid": i["uuid"],
+                "fields": list(i["fields"]), "version": i["version"],
+                "fragment_ids": sorted(i["fragment_ids"])} for i in ds.list_indices()]
+    stats = ds.stats.index_stats(a.name)
+    nearest = lambda q: {"column": a.column, "q": q, "k": a.k, "nprobes": a.nprobes, "refine_factor": None}
+    plan = ds.scanner(nearest=nearest(queries[0]), columns=["id"]).explain_plan(True)
+    hits = []
+    for q in queries:
+        res = ds.to_table(nearest=nearest(q), columns=["id", "_distance"], with_row_address=True)
+        hits.append({"rowaddr": res.column("_rowaddr").to_pylist(),
+                     "distance": res.column("_distance").to_pylist()})
+    return {"indices": indices, "stats": json.loads(json.dumps(stats, default=str)),
+            "plan": plan, "hits": hits}
+
+
 def cmd_transactions(a):
     ds = lance.dataset(a.uri)
     out = []
@@ -229,6 +253,13 @@ def main():
     iv.add_argument("--k", type=int, default=10)
     iv.add_argument("--nprobes", type=int, default=4)
     iv.add_argument("--seed", type=int, default=1)
+    ivq = sub.add_parser("ivfpq-query")
+    ivq.add_argument("uri")
+    ivq.add_argument("queries")
+    ivq.add_argument("--name", default="vec_idx")
+    ivq.add_argument("--column", default="vec")
+    ivq.add_argument("--k", type=int, default=10)
+    ivq.add_argument("--nprobes", type=int, default=4)
     t = sub.add_parser("transactions")
     t.add_argument("uri")
     bs = sub.add_parser("bench-scan")

@@ -101,6 +101,13 @@ func operationName(t *pb.Transaction) string {
 //     version.
 //   - Merge (add column) and Project (drop column) rebase only over Append
 //     and CreateIndex.
+//   - CreateIndex rebases over Append (the new fragments are simply not
+//     covered), ReserveFragments and UpdateConfig; over Delete, Update and
+//     Rewrite that touched none of the fragments its new indices cover
+//     (Lance lets a delete through, as queries mask deleted rows, but
+//     lancegate stays conservative); and over CreateIndex whose new indices
+//     have other names. Overwrite, Restore, Merge, Project, a CreateIndex of
+//     the same name and everything else conflict.
 //
 // Rebasing is checked twice: here by operation, and again when the next
 // manifest is built, where Delete, Update and Rewrite refuse to commit
@@ -147,6 +154,27 @@ func checkConflict(ours, other *pb.Transaction, otherVersion uint64) error {
 		case *pb.Transaction_CreateIndex_:
 			if indicesCover(op.CreateIndex.GetNewIndices(), fragmentsTouched(ours)) {
 				return conflict()
+			}
+			return nil
+		}
+		return conflict()
+	case *pb.Transaction_CreateIndex_:
+		mine := ours.GetCreateIndex().GetNewIndices()
+		switch op := other.Operation.(type) {
+		case *pb.Transaction_Append_, *pb.Transaction_ReserveFragments_, *pb.Transaction_UpdateConfig_:
+			return nil
+		case *pb.Transaction_Delete_, *pb.Transaction_Update_, *pb.Transaction_Rewrite_:
+			if indicesCover(mine, fragmentsTouched(other)) {
+				return conflict()
+			}
+			return nil
+		case *pb.Transaction_CreateIndex_:
+			for _, a := range mine {
+				for _, b := range op.CreateIndex.GetNewIndices() {
+					if a.GetName() == b.GetName() {
+						return conflict()
+					}
+				}
 			}
 			return nil
 		}

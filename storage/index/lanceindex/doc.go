@@ -1,10 +1,12 @@
-// Package lanceindex reads vector indexes that pylance built into a Lance
-// dataset, and searches them. Today it reads IVF_PQ with 8-bit codes, the
-// layout pylance 14 writes (index format v3, Lance 2.x index files); the
-// byte-level reference, with how it was observed, is docs/vector-index.md
-// at the root of the repository. lance.(*Dataset).Indexes lists the
-// indexes of a version; OpenIVFPQ loads one of them; (*IVFPQ).Search
-// answers a k-nearest-neighbour query.
+// Package lanceindex reads and writes vector indexes in Lance's own
+// layout, so that lancegate and pylance use each other's indexes. Today it
+// handles IVF_PQ with 8-bit codes as pylance 14 writes it (index format
+// v3, Lance 2.x index files); the byte-level reference, with how it was
+// observed, is docs/vector-index.md at the root of the repository.
+// lance.(*Dataset).Indexes lists the indexes of a version; OpenIVFPQ loads
+// one of them; (*IVFPQ).Search answers a k-nearest-neighbour query;
+// WriteIVFPQ writes an ivfpq.Index as index.idx and auxiliary.idx and
+// commits it (lance.(*Dataset).CommitIndex, a CreateIndex transaction).
 //
 // # Files
 //

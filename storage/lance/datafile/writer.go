@@ -39,6 +39,11 @@ type WriterOptions struct {
 	// Version is the format version of the file: V2_0, V2_1 or V2_2. The
 	// zero value means V2_0.
 	Version Version
+	// GlobalBuffers are extra global buffers, numbered 1, 2, … after the
+	// FileDescriptor (global buffer 0). Lance index files keep protobufs
+	// there (an IVF model, a PQ codebook) and name them by number in the
+	// schema metadata. They are written aligned after the descriptor.
+	GlobalBuffers [][]byte
 }
 
 // columnEncodingAny is the mandatory per-column encoding,
@@ -295,6 +300,16 @@ func (w *Writer) finish() error {
 	if err := w.write(desc); err != nil {
 		return err
 	}
+	gbos := []BufferRange{gbo}
+	for _, b := range w.opts.GlobalBuffers {
+		if err := w.pad(); err != nil {
+			return err
+		}
+		gbos = append(gbos, BufferRange{w.pos, uint64(len(b))})
+		if err := w.write(b); err != nil {
+			return err
+		}
+	}
 	// Column metadata back to back, then the two offset tables.
 	metaStart := w.pos
 	cmo := make([]byte, 0, 16*len(w.cols))
@@ -315,14 +330,16 @@ func (w *Writer) finish() error {
 	}
 	gboStart := w.pos
 	var tail []byte
-	tail = binary.LittleEndian.AppendUint64(tail, gbo.Offset)
-	tail = binary.LittleEndian.AppendUint64(tail, gbo.Length)
+	for _, g := range gbos {
+		tail = binary.LittleEndian.AppendUint64(tail, g.Offset)
+		tail = binary.LittleEndian.AppendUint64(tail, g.Length)
+	}
 	major, minor := footerNumbers(w.opts.Version)
 	tail = appendFooter(tail, Footer{
 		ColumnMetaStart:  metaStart,
 		CMOTableStart:    cmoStart,
 		GBOTableStart:    gboStart,
-		NumGlobalBuffers: 1,
+		NumGlobalBuffers: uint32(len(gbos)),
 		NumColumns:       uint32(len(w.cols)),
 		Major:            major,
 		Minor:            minor,
