@@ -20,7 +20,7 @@ import (
 // clusteredDataset writes n clustered dim-d vectors into a dataset of
 // fragments of perFrag rows and returns it with the vectors and their row
 // addresses.
-func clusteredDataset(t *testing.T, store objstore.Store, n, dim, perFrag int) (*lance.Dataset, []float32, []uint64) {
+func clusteredDataset(t testing.TB, store objstore.Store, n, dim, perFrag int) (*lance.Dataset, []float32, []uint64) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
 	centers := make([]float32, 12*dim)
