@@ -297,7 +297,7 @@ func (a *Agent) Reconcile(ctx context.Context, table string, full bool) ([]JobSp
 		}
 	}
 	if a.cfg.Indexer != nil {
-		reason, ok, err := a.cfg.Indexer.NeedsIndex(ctx, ds)
+		reason, ok, err := a.cfg.Indexer.NeedsIndex(ctx, ds, policy.Index)
 		if err != nil {
 			return nil, fmt.Errorf("table %s: deciding index work: %w", table, err)
 		}

@@ -1,8 +1,9 @@
 // Package agent keeps tables healthy in the background: it consumes the
 // write events query nodes publish, reconciles each table against its
 // maintenance policy and launches the jobs that bring it back to the
-// policy — compaction, cleanup of old versions, and (filled in by the
-// vector-index work) index builds and catch-up.
+// policy — compaction, cleanup of old versions, and index builds
+// (IVFPQIndexer: an IVF_PQ index in Lance's layout for vector columns of
+// tables above a size, off by default until the planner uses indexes).
 //
 // # How data flows
 //

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lancegate/lancegate/storage/index/distance"
 )
 
 // Policy is the maintenance a table gets. The agent has a global policy;
@@ -18,12 +20,34 @@ import (
 //	lancegate.compaction.min_interval          1m
 //	lancegate.cleanup.enabled                  true | false
 //	lancegate.cleanup.older_than               168h
+//	lancegate.index.enabled                    false
+//	lancegate.index.min_rows                   100000
+//	lancegate.index.metric                     l2 | cosine | dot
+//	lancegate.index.num_partitions             0 (√rows)
+//	lancegate.index.num_sub_vectors            0 (dim/16)
 //
 // A malformed value is ignored (and reported by Effective) rather than
 // stopping maintenance of the table.
 type Policy struct {
 	Compaction CompactionPolicy
 	Cleanup    CleanupPolicy
+	Index      IndexPolicy
+}
+
+// IndexPolicy says when a vector column gets an index, and which.
+type IndexPolicy struct {
+	// Enabled turns automatic indexes on. Off by default until the
+	// planner searches indexes: an index it does not use would only cost
+	// its build and hold compaction back from the fragments it covers.
+	Enabled bool
+	// MinRows is the table size from which a vector column without an
+	// index gets one.
+	MinRows uint64
+	// Metric is the distance the index answers (l2, cosine, dot).
+	Metric distance.Metric
+	// NumPartitions and NumSubVectors shape the IVF_PQ index; 0 picks
+	// ivfpq's defaults (√rows partitions, dim/16 sub-vectors).
+	NumPartitions, NumSubVectors int
 }
 
 // CompactionPolicy says when a table's fragments are rewritten.
@@ -61,6 +85,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		Compaction: CompactionPolicy{Enabled: true, MinFragments: 16, TargetRows: 1 << 20, MaxDeletedFraction: 0.1, MinInterval: time.Minute},
 		Cleanup:    CleanupPolicy{Enabled: true, OlderThan: 7 * 24 * time.Hour},
+		Index:      IndexPolicy{MinRows: 100_000, Metric: distance.L2},
 	}
 }
 
@@ -126,6 +151,31 @@ func (p Policy) Effective(config map[string]string) (Policy, []error) {
 			}
 			if err == nil {
 				p.Cleanup.OlderThan = d
+			}
+		case "index.enabled":
+			var b bool
+			if b, err = strconv.ParseBool(v); err == nil {
+				p.Index.Enabled = b
+			}
+		case "index.min_rows":
+			var n uint64
+			if n, err = strconv.ParseUint(v, 10, 64); err == nil {
+				p.Index.MinRows = n
+			}
+		case "index.metric":
+			var m distance.Metric
+			if m, err = distance.ParseMetric(v); err == nil {
+				p.Index.Metric = m
+			}
+		case "index.num_partitions", "index.num_sub_vectors":
+			var n int
+			if n, err = strconv.Atoi(v); err == nil && n < 0 {
+				err = fmt.Errorf("want 0 (automatic) or a positive count")
+			}
+			if err == nil && strings.HasSuffix(k, "partitions") {
+				p.Index.NumPartitions = n
+			} else if err == nil {
+				p.Index.NumSubVectors = n
 			}
 		default:
 			err = fmt.Errorf("unknown key")

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lancegate/lancegate/storage/index/distance"
 	"github.com/lancegate/lancegate/storage/lance"
 )
 
@@ -22,6 +23,11 @@ func TestPolicyEffective(t *testing.T) {
 			func(p Policy) bool {
 				return p.Compaction.MinFragments == 4 && p.Compaction.TargetRows == 1000 && p.Compaction.MaxDeletedFraction == 0.5
 			}, 0},
+		{"index", map[string]string{"lancegate.index.enabled": "true", "lancegate.index.min_rows": "5000", "lancegate.index.metric": "cosine", "lancegate.index.num_partitions": "64", "lancegate.index.num_sub_vectors": "16"},
+			func(p Policy) bool {
+				return p.Index == IndexPolicy{Enabled: true, MinRows: 5000, Metric: distance.Cosine, NumPartitions: 64, NumSubVectors: 16}
+			}, 0},
+		{"bad index metric", map[string]string{"lancegate.index.metric": "manhattan", "lancegate.index.num_partitions": "-1"}, func(p Policy) bool { return p == def }, 2},
 		{"interval", map[string]string{"lancegate.compaction.min_interval": "0s"}, func(p Policy) bool { return p.Compaction.MinInterval == 0 }, 0},
 		{"retention", map[string]string{"lancegate.cleanup.older_than": "1h", "lancegate.cleanup.enabled": "true"}, func(p Policy) bool { return p.Cleanup.OlderThan == time.Hour }, 0},
 		{"bad values keep defaults", map[string]string{

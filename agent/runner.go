@@ -15,15 +15,16 @@ import (
 	"github.com/lancegate/lancegate/storage/lance"
 )
 
-// Indexer is the hook for index builds and index catch-up, filled in by
-// the vector-index work. Both methods see the table's newest version.
+// Indexer builds and catches up a table's indexes under its index policy:
+// the seam between the agent and the index kinds. IVFPQIndexer is the one
+// lancegate has.
 type Indexer interface {
 	// NeedsIndex reports whether the table has indexes to build or catch
-	// up, and why.
-	NeedsIndex(ctx context.Context, ds *lance.Dataset) (reason string, ok bool, err error)
+	// up under p, and why.
+	NeedsIndex(ctx context.Context, ds *lance.Dataset, p IndexPolicy) (reason string, ok bool, err error)
 	// BuildIndex builds or catches up the table's indexes and returns the
 	// dataset as committed, with counters for the job's history.
-	BuildIndex(ctx context.Context, ds *lance.Dataset) (*lance.Dataset, map[string]int64, error)
+	BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPolicy) (*lance.Dataset, map[string]int64, error)
 }
 
 // Runner runs jobs: the one place where a job's work is done, shared by
@@ -239,7 +240,7 @@ func (r *Runner) work(ctx context.Context, spec JobSpec) (outcome, error) {
 		case JobCleanup:
 			out.stats, err = r.cleanup(ctx, ds, policy.Cleanup)
 		case JobIndex:
-			next, out.stats, err = r.indexer.BuildIndex(ctx, ds)
+			next, out.stats, err = r.indexer.BuildIndex(ctx, ds, policy.Index)
 		default:
 			return out, fmt.Errorf("unknown job type %q", spec.Type)
 		}

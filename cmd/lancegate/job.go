@@ -79,7 +79,7 @@ func job(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: policy, Publisher: pub, Logger: logger, StorageURI: c.storage, Name: name})
+	runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: policy, Publisher: pub, Logger: logger, StorageURI: c.storage, Name: name, Indexer: agent.IVFPQIndexer{}})
 	// Created stays zero: the runner keeps the time of the agent's
 	// pending record, or takes the start time for a job run by hand.
 	spec := agent.JobSpec{ID: c.id, Table: c.table, Type: agent.JobType(c.typ), Version: c.version, Reason: c.reason}

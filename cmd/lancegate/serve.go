@@ -201,11 +201,11 @@ func (a *agentConfig) build(ctx context.Context, cat *catalog.Catalog, src event
 	if err != nil {
 		return nil, err
 	}
-	cfg := agent.Config{Policy: policy, SweepInterval: a.sweep, Concurrency: a.concurrency, Logger: logger}
+	cfg := agent.Config{Policy: policy, SweepInterval: a.sweep, Concurrency: a.concurrency, Logger: logger, Indexer: agent.IVFPQIndexer{}}
 	var launcher agent.Launcher
 	switch a.launcher {
 	case "inprocess":
-		runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: cfg.Policy, Publisher: pub, Logger: logger, StorageURI: common.storage})
+		runner := agent.NewRunner(cat, agent.RunnerConfig{Policy: cfg.Policy, Publisher: pub, Logger: logger, StorageURI: common.storage, Indexer: agent.IVFPQIndexer{}})
 		launcher = agent.NewInProcess(runner, logger)
 		// An in-process job starts at once: the lease taken for it
 		// need not outlast a pod's scheduling.
