@@ -253,7 +253,7 @@ func (r *Runner) work(ctx context.Context, spec JobSpec) (outcome, error) {
 		}
 		if next != nil && next.Version() != ds.Version() {
 			out.version = next.Version()
-			ev := r.event(ctx, spec, ds, next, out.stats)
+			ev := events.FromCommit(spec.Table, r.cat.TableURI(ctx, r.cfg.StorageURI, spec.Table, next), string(spec.Type), spec.ID, ds, next)
 			out.event = &ev
 		}
 		return out, nil
@@ -287,20 +287,4 @@ func (r *Runner) cleanup(ctx context.Context, ds *lance.Dataset, p CleanupPolicy
 		"files_removed":    int64(st.FilesRemoved),
 		"bytes_removed":    int64(st.BytesRemoved),
 	}, nil
-}
-
-// event describes the version a job committed.
-func (r *Runner) event(ctx context.Context, spec JobSpec, prev, next *lance.Dataset, stats map[string]int64) events.Event {
-	ev := events.Event{
-		Table:       spec.Table,
-		Version:     next.Version(),
-		PrevVersion: prev.Version(),
-		Op:          string(spec.Type),
-		Time:        next.Timestamp(),
-		Source:      spec.ID,
-	}
-	loc, _ := r.cat.Location(ctx, spec.Table)
-	ev.URI = catalog.URI(r.cfg.StorageURI, loc, spec.Table)
-	ev.Fragments = events.ChangedFragments(prev, next)
-	return ev
 }

@@ -107,21 +107,8 @@ func (c *storageCatalog) publish(ctx context.Context, name string, prev, next *l
 	if c.pub == nil {
 		return
 	}
-	ev := events.Event{Table: name, Op: op, RowsAdded: added, RowsDeleted: deleted, Time: time.Now().UTC(), Source: c.node}
-	var loc string
-	if ds := cmp.Or(next, prev); ds != nil && ds.Store() != c.cat.Store() {
-		// Only tables WITH (location = …) live in another store.
-		loc, _ = c.cat.Location(ctx, name)
-	}
-	ev.URI = catalog.URI(c.rootURI, loc, name)
-	if prev != nil {
-		ev.PrevVersion = prev.Version()
-	}
-	if next != nil {
-		ev.Version = next.Version()
-		ev.Time = next.Timestamp().UTC()
-		ev.Fragments = events.ChangedFragments(prev, next)
-	}
+	ev := events.FromCommit(name, c.cat.TableURI(ctx, c.rootURI, name, cmp.Or(next, prev)), op, c.node, prev, next)
+	ev.RowsAdded, ev.RowsDeleted = added, deleted
 	c.pub.Publish(ev)
 }
 

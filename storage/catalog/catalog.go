@@ -92,6 +92,17 @@ func URI(rootURI, location, name string) string {
 	return strings.TrimSuffix(rootURI, "/") + "/" + Root(name)
 }
 
+// TableURI returns the URI of ds, a version of table name, for messages
+// and events (see URI). Only a dataset outside the root store (a table
+// WITH (location = …)) costs a read: its location record.
+func (c *Catalog) TableURI(ctx context.Context, rootURI, name string, ds *lance.Dataset) string {
+	var loc string
+	if ds != nil && ds.Store() != c.store {
+		loc, _ = c.location(ctx, name)
+	}
+	return URI(rootURI, loc, name)
+}
+
 func checkName(name string) error {
 	if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_lancegate") {
 		return fmt.Errorf("%w: %q", ErrInvalidName, name)

@@ -82,3 +82,30 @@ func TestChangedFragments(t *testing.T) {
 		}
 	}
 }
+
+// TestFromCommit: the event of a create, an append and a drop.
+func TestFromCommit(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := objstore.NewMemory()
+	v1, err := lance.Create(ctx, store, "t.lance", idSchema, idRows(t, memory.DefaultAllocator, 0, 3), lance.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := v1.Append(ctx, idRows(t, memory.DefaultAllocator, 3, 2), lance.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := events.FromCommit("t", "memory://t.lance", events.OpCreate, "node", nil, v1)
+	if create.Version != v1.Version() || create.PrevVersion != 0 || !create.Time.Equal(v1.Timestamp()) || !reflect.DeepEqual(create.Fragments, fragmentIDs(v1)) {
+		t.Errorf("create = %+v", create)
+	}
+	app := events.FromCommit("t", "memory://t.lance", events.OpAppend, "node", v1, v2)
+	if app.Version != v2.Version() || app.PrevVersion != v1.Version() || len(app.Fragments) != 1 || app.URI != "memory://t.lance" || app.Source != "node" {
+		t.Errorf("append = %+v", app)
+	}
+	drop := events.FromCommit("t", "memory://t.lance", events.OpDrop, "node", v2, nil)
+	if drop.Version != 0 || drop.PrevVersion != v2.Version() || drop.Fragments != nil || drop.Time.IsZero() {
+		t.Errorf("drop = %+v", drop)
+	}
+}
