@@ -62,6 +62,16 @@ func (c sessionCatalog) CreateTable(ctx context.Context, def planner.TableDef) (
 	return c.storage().CreateTable(ctx, def)
 }
 
+// SearchSetting implements planner.SearchSettings: the vector search
+// knobs, with pgvector's spellings as aliases.
+func (c sessionCatalog) SearchSetting(name string) (string, bool) {
+	alias := map[string]string{"lancegate.nprobes": "ivfflat.probes", "lancegate.ef": "hnsw.ef_search"}[name]
+	if _, ok := c.s.settings.lookup(name); !ok {
+		return "", false
+	}
+	return c.s.settings.knob(name, alias), true
+}
+
 // DropTable implements planner.Catalog.
 func (c sessionCatalog) DropTable(ctx context.Context, name string, ifExists bool) (bool, error) {
 	if err := c.ddl(ctx, name); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/lancegate/lancegate/gateway/pgwire"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
+	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
 
@@ -39,7 +40,17 @@ type Options struct {
 	StorageURI string
 	// Node names this query node in events (default: the host name).
 	Node string
+	// PageCacheBytes bounds the decoded data pages kept for vector
+	// searches' row reads; 0 means DefaultPageCacheBytes, negative none.
+	PageCacheBytes int64
+	// IndexCacheEntries bounds the vector index segments kept loaded; 0
+	// means 16.
+	IndexCacheEntries int
 }
+
+// DefaultPageCacheBytes is the default bound of the page cache: enough
+// for the vectors of a few million 128-d rows.
+const DefaultPageCacheBytes = 1 << 30
 
 // Publisher takes the events of commits; events.Bus and
 // events.KafkaPublisher implement it.
@@ -75,7 +86,14 @@ func NewEngine(store objstore.Store, opts Options) *Engine {
 		opts.Node, _ = os.Hostname()
 	}
 	cat := catalog.New(store, opts.Locations)
-	return &Engine{cat: cat, tables: &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node}, opts: opts}
+	tables := &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node, logger: opts.Logger, indexes: newIndexCache(opts.IndexCacheEntries)}
+	switch {
+	case opts.PageCacheBytes == 0:
+		tables.pages = lance.NewPageCache(DefaultPageCacheBytes)
+	case opts.PageCacheBytes > 0:
+		tables.pages = lance.NewPageCache(opts.PageCacheBytes)
+	}
+	return &Engine{cat: cat, tables: tables, opts: opts}
 }
 
 // versionString is version()'s text.

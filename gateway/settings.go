@@ -65,6 +65,9 @@ func settingsTable(version string) []setting {
 		{name: "hnsw.ef_search", def: "40", check: checkPositiveInt, desc: "Sets the size of the dynamic candidate list for HNSW search."},
 		{name: "ivfflat.probes", def: "1", check: checkPositiveInt, desc: "Sets the number of probes for IVFFlat search."},
 		{name: "hnsw.iterative_scan", def: "off", desc: "Sets the mode for iterative HNSW scans."},
+		{name: "lancegate.nprobes", def: "20", check: checkPositiveInt, desc: "Sets the number of IVF partitions a vector index search probes (ivfflat.probes sets it too)."},
+		{name: "lancegate.refine_factor", def: "1", check: checkPositiveInt, desc: "Sets how many candidates per result row a vector index search re-ranks by exact distance."},
+		{name: "lancegate.ef", def: "40", check: checkPositiveInt, desc: "Sets the HNSW search list size of IVF_HNSW_SQ indexes (hnsw.ef_search sets it too)."},
 	}
 }
 
@@ -75,10 +78,15 @@ type settings struct {
 	// custom holds parameters with a dot in their name (app.user_id).
 	custom map[string]string
 	loc    *time.Location
+	// setAt orders the parameters set in this session (by canonical name;
+	// absent: at its default), so that of two spellings of one knob the
+	// later SET wins (knob).
+	setAt map[string]int
+	seq   int
 }
 
 func newSettings(version string) *settings {
-	s := &settings{defs: map[string]*setting{}, values: map[string]string{}, custom: map[string]string{}, loc: time.UTC}
+	s := &settings{defs: map[string]*setting{}, values: map[string]string{}, custom: map[string]string{}, loc: time.UTC, setAt: map[string]int{}}
 	for _, d := range settingsTable(version) {
 		d := d
 		s.defs[strings.ToLower(d.name)] = &d
@@ -136,7 +144,19 @@ func (s *settings) set(name, value string) (string, bool, error) {
 	}
 	changed := s.values[d.name] != value
 	s.values[d.name] = value
+	s.seq++
+	s.setAt[d.name] = s.seq
 	return d.name, d.report && changed, nil
+}
+
+// knob returns the value of a parameter that has a second spelling
+// (lancegate.nprobes and pgvector's ivfflat.probes): whichever the session
+// set last, or the first's default when neither was set.
+func (s *settings) knob(name, alias string) string {
+	if alias != "" && s.setAt[alias] > s.setAt[name] {
+		return s.values[alias]
+	}
+	return s.values[name]
 }
 
 // reset restores a parameter's default.
@@ -149,7 +169,9 @@ func (s *settings) reset(name string) (string, bool, error) {
 		}
 		return "", false, sqlstate.New(sqlstate.UndefinedObject, "unrecognized configuration parameter %q", name)
 	}
-	return s.set(d.name, d.def)
+	canon, report, err := s.set(d.name, d.def)
+	delete(s.setAt, d.name)
+	return canon, report, err
 }
 
 // all lists every parameter, sorted by name, for SHOW ALL.

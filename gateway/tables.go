@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -32,6 +33,10 @@ type storageCatalog struct {
 	pub     Publisher
 	rootURI string
 	node    string
+	logger  *slog.Logger
+	// indexes and pages serve vector searches (gateway/vector.go).
+	indexes *indexCache
+	pages   lance.PageCache
 }
 
 var _ planner.Catalog = (*storageCatalog)(nil)

@@ -159,6 +159,16 @@ func (t *txnTable) DropColumn(ctx context.Context, name string) error {
 	return t.alter(ctx, func(b *lanceTable) error { return b.DropColumn(ctx, name) })
 }
 
+// VectorIndex implements planner.VectorTable: the snapshot's index while
+// the transaction has not written to the table; with pending writes the
+// search is exact, over the merged rows.
+func (t *txnTable) VectorIndex(ctx context.Context, col int, metric planner.VectorMetric) (planner.VectorIndex, error) {
+	if t.dirty() {
+		return nil, nil
+	}
+	return t.base.VectorIndex(ctx, col, metric)
+}
+
 // Scan reads the pinned snapshot without the rows this transaction
 // deleted, then the rows it inserted.
 func (t *txnTable) Scan(ctx context.Context, cols []int, withRowAddr bool, mem memory.Allocator) (executor.Operator, error) {

@@ -77,6 +77,7 @@ func (x *execution) runExplain(p *explainPlan) (*Result, error) {
 	var total time.Duration
 	if p.analyze {
 		x.stats = map[node]*nodeStats{}
+		x.ann = map[*annScanNode]*annRun{}
 		start := time.Now()
 		res, err := p.inner.execute(x)
 		if err != nil {
@@ -124,7 +125,11 @@ func (x *execution) render(n node, depth int, lines *[]string) {
 	if depth > 0 {
 		prefix = strings.Repeat("      ", depth-1) + "  ->  "
 	}
-	line := prefix + n.label()
+	label := n.label()
+	if a, ok := n.(*annScanNode); ok {
+		label = x.describeANN(a)
+	}
+	line := prefix + label
 	if st, ok := x.stats[n]; ok {
 		line += fmt.Sprintf("  (actual time=%.3f ms rows=%d batches=%d)", float64(st.elapsed.Microseconds())/1000, st.rows, st.batches)
 	} else if x.stats != nil {

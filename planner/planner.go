@@ -88,7 +88,7 @@ func (b *binder) bindStatement(stmt ast.StmtNode) (*Prepared, error) {
 		if p.query, err = b.bindQuery(s.(ast.ResultSetNode)); err != nil {
 			return nil, err
 		}
-		p.query.root = pruneRoot(p.query.root)
+		p.query.root = useIndexes(pruneRoot(p.query.root))
 		p.Columns = resultColumns(p.query.cols)
 	case *ast.InsertStmt:
 		p.Kind = "INSERT"
@@ -200,6 +200,8 @@ type execution struct {
 	env *expr.Env
 	// stats collects per-node measurements under EXPLAIN ANALYZE.
 	stats map[node]*nodeStats
+	// ann records what each vector search did, under EXPLAIN ANALYZE.
+	ann map[*annScanNode]*annRun
 }
 
 // PrepareExplain binds EXPLAIN [ANALYZE] of a statement; the dialect bridge

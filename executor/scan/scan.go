@@ -23,9 +23,18 @@ import (
 	"github.com/lancegate/lancegate/storage/lance"
 )
 
-// Lance is an operator reading one dataset snapshot.
+// Source is what a Lance operator reads: a lance.Scanner, or the rows a
+// vector search selected (lanceindex.Rows). Batches are owned by the
+// caller.
+type Source interface {
+	Schema() *arrow.Schema
+	Next(ctx context.Context) (arrow.Record, error)
+	Close()
+}
+
+// Lance is an operator reading one dataset snapshot, or rows of one.
 type Lance struct {
-	sc      *lance.Scanner
+	sc      Source
 	schema  *arrow.Schema
 	convert []arrow.DataType // per column: the type to cast to, or nil
 	mem     memory.Allocator
@@ -47,6 +56,16 @@ func NewLance(ds *lance.Dataset, opts lance.ScanOptions) (*Lance, error) {
 	sc, err := ds.Scan(opts)
 	if err != nil {
 		return nil, sqlstate.Wrap(err, sqlstate.FeatureNotSupported, "")
+	}
+	return FromSource(sc, opts.Mem)
+}
+
+// FromSource wraps a source of dataset rows (with the dataset's Arrow
+// types, and optionally lance.RowAddressColumn last) as an operator that
+// yields the columns' canonical types. It takes ownership of sc.
+func FromSource(sc Source, mem memory.Allocator) (*Lance, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
 	}
 	in := sc.Schema()
 	fields := make([]arrow.Field, in.NumFields())
@@ -72,7 +91,7 @@ func NewLance(ds *lance.Dataset, opts lance.ScanOptions) (*Lance, error) {
 		fields[i] = out
 	}
 	md := in.Metadata()
-	return &Lance{sc: sc, schema: arrow.NewSchema(fields, &md), convert: convert, mem: opts.Mem}, nil
+	return &Lance{sc: sc, schema: arrow.NewSchema(fields, &md), convert: convert, mem: mem}, nil
 }
 
 // Schema implements executor.Operator.

@@ -37,6 +37,7 @@ type Dataset struct {
 	schema       *Schema
 	scheme       namingScheme
 	format       datafile.Version
+	live         *liveRowsCache
 }
 
 // Open opens the newest version of the dataset rooted at root (a key
@@ -109,6 +110,7 @@ func fromManifest(store objstore.Store, root string, ref manifestRef, mf *manife
 		schema:       schema,
 		scheme:       ref.scheme,
 		format:       format,
+		live:         &liveRowsCache{},
 	}, nil
 }
 

@@ -166,9 +166,30 @@ type columnCursor struct {
 
 func (s *Scanner) openFragment(ctx context.Context, f *pb.DataFragment) (*fragmentReader, error) {
 	d := s.ds
-	fr := &fragmentReader{s: s, frag: f, rows: f.PhysicalRows}
+	cols, rows, err := d.fragmentColumns(ctx, f, s.columns, func(df *pb.DataFile) (*datafile.File, error) { return d.openDataFile(ctx, df) })
+	if err != nil {
+		return nil, err
+	}
+	fr := &fragmentReader{s: s, frag: f, rows: rows, cols: cols}
+	if f.DeletionFile != nil {
+		bm, err := d.readDeletions(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		fr.deleted = bm
+	}
+	return fr, nil
+}
+
+// fragmentColumns locates the output columns cols (dataset column indexes)
+// in fragment f's data files, opening each file once with open, and
+// returns a cursor per column (file nil: the column is all null there) and
+// the fragment's physical row count.
+func (d *Dataset) fragmentColumns(ctx context.Context, f *pb.DataFragment, cols []int, open func(*pb.DataFile) (*datafile.File, error)) ([]*columnCursor, uint64, error) {
+	rows := f.PhysicalRows
 	files := make(map[int]*datafile.File)
-	for _, c := range s.columns {
+	out := make([]*columnCursor, 0, len(cols))
+	for _, c := range cols {
 		id := d.schema.FieldID(c)
 		cc := &columnCursor{dt: d.schema.Arrow().Field(c).Type, col: -1}
 		for fi, df := range f.Files {
@@ -179,35 +200,28 @@ func (s *Scanner) openFragment(ctx context.Context, f *pb.DataFragment) (*fragme
 				file, ok := files[fi]
 				if !ok {
 					var err error
-					if file, err = d.openDataFile(ctx, df); err != nil {
-						return nil, err
+					if file, err = open(df); err != nil {
+						return nil, 0, err
 					}
 					files[fi] = file
 				}
 				if int(df.ColumnIndices[k]) >= len(file.Columns) {
-					return nil, fmt.Errorf("%w: data file %s has no column %d", ErrCorrupt, df.Path, df.ColumnIndices[k])
+					return nil, 0, fmt.Errorf("%w: data file %s has no column %d", ErrCorrupt, df.Path, df.ColumnIndices[k])
 				}
 				cc.file, cc.col = file, int(df.ColumnIndices[k])
 			}
 		}
-		fr.cols = append(fr.cols, cc)
+		out = append(out, cc)
 	}
 	for _, file := range files {
-		if fr.rows == 0 {
-			fr.rows = file.NumRows
+		if rows == 0 {
+			rows = file.NumRows
 		}
-		if file.NumRows != fr.rows {
-			return nil, fmt.Errorf("%w: fragment %d: data file %s has %d rows, fragment has %d", ErrCorrupt, f.Id, file.Key, file.NumRows, fr.rows)
+		if file.NumRows != rows {
+			return nil, 0, fmt.Errorf("%w: fragment %d: data file %s has %d rows, fragment has %d", ErrCorrupt, f.Id, file.Key, file.NumRows, rows)
 		}
 	}
-	if f.DeletionFile != nil {
-		bm, err := d.readDeletions(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		fr.deleted = bm
-	}
-	return fr, nil
+	return out, rows, nil
 }
 
 // openDataFile opens a data file's metadata; its size comes from the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
 )
@@ -281,6 +282,31 @@ func Build(ctx context.Context, vecs []float32, rowIDs []uint64, dim int, opts B
 	return ix, nil
 }
 
+// SearchOptions parameterises SearchWith.
+type SearchOptions struct {
+	// K is the number of candidates wanted.
+	K int
+	// NProbes is the number of partitions, nearest first, searched before
+	// widening; it is clamped to [1, NumPartitions].
+	NProbes int
+	// Allow, when set, is a prefilter: rows it rejects are never returned.
+	// When fewer than K allowed rows are found in the first NProbes
+	// partitions, the search widens to further partitions, nearest first,
+	// until K are found or every partition has been searched. It is called
+	// once per scanned row that could enter the result, so it must be
+	// cheap (a bitmap lookup).
+	Allow func(rowID uint64) bool
+}
+
+// SearchStats describes what a search did.
+type SearchStats struct {
+	// Probed is the number of partitions searched (more than NProbes when
+	// the search widened).
+	Probed int
+	// Scanned is the number of codes whose distance was computed.
+	Scanned int
+}
+
 // Search returns the k candidates with the smallest approximate (PQ)
 // distance to query among the nprobes partitions nearest to it, best first.
 // Distances are the metric's: squared L2; for Cosine, half the squared L2
@@ -288,11 +314,19 @@ func Build(ctx context.Context, vecs []float32, rowIDs []uint64, dim int, opts B
 // k·refineFactor candidates, fetch their exact vectors and call Refine.
 // nprobes is clamped to [1, NumPartitions].
 func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
+	res, _, err := ix.SearchWith(query, SearchOptions{K: k, NProbes: nprobes})
+	return res, err
+}
+
+// SearchWith is Search with a prefilter and statistics: see SearchOptions.
+func (ix *Index) SearchWith(query []float32, opts SearchOptions) ([]Candidate, SearchStats, error) {
+	var st SearchStats
 	if len(query) != ix.Dim {
-		return nil, fmt.Errorf("%w: query has %d values, index dimension %d", ErrInvalidArgument, len(query), ix.Dim)
+		return nil, st, fmt.Errorf("%w: query has %d values, index dimension %d", ErrInvalidArgument, len(query), ix.Dim)
 	}
-	if k <= 0 {
-		return nil, nil
+	k := opts.K
+	if k <= 0 || len(ix.Partitions) == 0 {
+		return nil, st, nil
 	}
 	dim, m := ix.Dim, ix.PQ.M
 	q := query
@@ -300,7 +334,7 @@ func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
 		q = append([]float32(nil), query...)
 		distance.Normalize(q)
 	}
-	probes, coarse := ix.nearestPartitions(q, nprobes)
+	order := ix.partitionOrder(q, opts.NProbes)
 
 	table := make([]float32, m*Codes)
 	var qterm []float32 // −2·q·y per sub-centroid, for precomputed tables
@@ -308,12 +342,12 @@ func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
 	switch {
 	case !ix.residual():
 		if err := ix.PQ.DistanceTable(distance.Dot, q, table); err != nil {
-			return nil, err
+			return nil, st, err
 		}
 	case ix.pre != nil:
 		qterm = make([]float32, m*Codes)
 		if err := ix.PQ.DistanceTable(distance.Dot, q, qterm); err != nil {
-			return nil, err
+			return nil, st, err
 		}
 		for i := range qterm {
 			qterm[i] *= 2
@@ -323,15 +357,23 @@ func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
 	}
 	top := newTopK(k)
 	var dists []float32
-	for pi, p := range probes {
+	for i := 0; ; i++ {
+		if i >= order.probes {
+			// Widen only when a prefilter left the result short.
+			if opts.Allow == nil || len(top.h) >= k || !order.widen() {
+				break
+			}
+		}
+		p, coarse := order.at(i)
 		part := &ix.Partitions[p]
+		st.Probed++
 		if len(part.RowIDs) == 0 {
 			continue
 		}
 		var base float32 // distance term common to the whole partition
 		switch {
 		case qterm != nil:
-			base = coarse[pi] // ‖q − c_p‖²
+			base = coarse // ‖q − c_p‖²
 			pre := ix.pre[p*m*Codes : (p+1)*m*Codes]
 			for i := range table {
 				table[i] = pre[i] + qterm[i]
@@ -342,7 +384,7 @@ func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
 				rq[d] = q[d] - c[d]
 			}
 			if err := ix.PQ.DistanceTable(distance.L2, rq, table); err != nil {
-				return nil, err
+				return nil, st, err
 			}
 		}
 		if cap(dists) < len(part.RowIDs) {
@@ -350,12 +392,17 @@ func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
 		}
 		dists = dists[:len(part.RowIDs)]
 		distance.PQDistances(table, m, part.Codes, dists)
+		st.Scanned += len(dists)
 		for i, d := range dists {
 			d += base
 			if top.full() && !(d <= top.worst()) {
 				continue
 			}
-			top.push(Candidate{RowID: part.RowIDs[i], Distance: d})
+			id := part.RowIDs[i]
+			if opts.Allow != nil && !opts.Allow(id) {
+				continue
+			}
+			top.push(Candidate{RowID: id, Distance: d})
 		}
 	}
 	res := top.sorted()
@@ -364,13 +411,23 @@ func (ix *Index) Search(query []float32, k, nprobes int) ([]Candidate, error) {
 			res[i].Distance /= 2
 		}
 	}
-	return res, nil
+	return res, st, nil
 }
 
-// nearestPartitions returns the ids of the nprobes partitions whose
-// centroids are closest to q (already normalised for Cosine), nearest
-// first, and their coarse distances.
-func (ix *Index) nearestPartitions(q []float32, nprobes int) ([]int, []float32) {
+// probeOrder is the order in which a query visits partitions: the nprobes
+// nearest centroids first (selected with a heap, the common case), then,
+// only if a prefilter makes the search widen, all the others by distance.
+type probeOrder struct {
+	ids    []int
+	dists  []float32
+	probes int       // partitions in the initial probe set
+	all    []float32 // every partition's coarse distance, for widening
+	wide   bool
+}
+
+// partitionOrder ranks the partitions for q (already normalised for
+// Cosine) and selects the nprobes nearest.
+func (ix *Index) partitionOrder(q []float32, nprobes int) *probeOrder {
 	np := len(ix.Partitions)
 	nprobes = max(1, min(nprobes, np))
 	d := make([]float32, np)
@@ -379,14 +436,51 @@ func (ix *Index) nearestPartitions(q []float32, nprobes int) ([]int, []float32) 
 	for p, v := range d {
 		top.push(Candidate{RowID: uint64(p), Distance: v})
 	}
-	ids := make([]int, 0, nprobes)
-	dists := make([]float32, 0, nprobes)
+	o := &probeOrder{probes: nprobes, all: d}
 	for _, c := range top.sorted() {
-		ids = append(ids, int(c.RowID))
-		dists = append(dists, c.Distance)
+		o.ids = append(o.ids, int(c.RowID))
+		o.dists = append(o.dists, c.Distance)
 	}
-	return ids, dists
+	return o
 }
+
+// widen appends every partition not yet in the order, nearest first; it
+// reports false when there is nothing left to add.
+func (o *probeOrder) widen() bool {
+	if !o.wide {
+		o.wide = true
+		seen := make(map[int]bool, len(o.ids))
+		for _, id := range o.ids {
+			seen[id] = true
+		}
+		rest := make([]Candidate, 0, len(o.all)-len(o.ids))
+		for p, v := range o.all {
+			if !seen[p] {
+				rest = append(rest, Candidate{RowID: uint64(p), Distance: v})
+			}
+		}
+		slices.SortFunc(rest, func(a, b Candidate) int {
+			if less(a, b) {
+				return -1
+			}
+			if less(b, a) {
+				return 1
+			}
+			return 0
+		})
+		for _, c := range rest {
+			o.ids = append(o.ids, int(c.RowID))
+			o.dists = append(o.dists, c.Distance)
+		}
+	}
+	if o.probes >= len(o.ids) {
+		return false
+	}
+	o.probes = len(o.ids)
+	return true
+}
+
+func (o *probeOrder) at(i int) (int, float32) { return o.ids[i], o.dists[i] }
 
 // Refine re-ranks candidates by their exact distance under metric and
 // returns the best k, best first. vecs holds the candidates' vectors, in

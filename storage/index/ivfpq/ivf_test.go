@@ -182,7 +182,7 @@ func TestBuildStructure(t *testing.T) {
 			if metric == distance.Cosine {
 				distance.Normalize(v)
 			}
-			if got, _ := ix.nearestPartitions(v, 1); got[0] != seen[id] {
+			if got := ix.partitionOrder(v, 1).ids; got[0] != seen[id] {
 				t.Fatalf("%v: row %d in partition %d, nearest centroid %d", metric, id, seen[id], got)
 			}
 		}

@@ -35,17 +35,25 @@ func (x *IVFPQ) assemble() error {
 // The search itself is ivfpq.(*Index).Search; see lanceDistance for the
 // distances, which are pylance's without refine. Deleted rows are not
 // masked, unindexed fragments are not searched and nothing is re-ranked
-// with exact distances: callers must do that.
+// with exact distances: callers must do that (SearchWith's Allow masks).
 func (x *IVFPQ) Search(query []float32, k, nprobes int) ([]Hit, error) {
+	hits, _, err := x.SearchWith(query, ivfpq.SearchOptions{K: k, NProbes: nprobes})
+	return hits, err
+}
+
+// SearchWith is Search with ivfpq's options: a prefilter (Allow, given
+// row addresses) that widens the search until K allowed rows are found,
+// and statistics.
+func (x *IVFPQ) SearchWith(query []float32, opts ivfpq.SearchOptions) ([]Hit, ivfpq.SearchStats, error) {
 	if len(query) != x.dim {
-		return nil, fmt.Errorf("%w: query has %d dimensions, index %d", ErrBadQuery, len(query), x.dim)
+		return nil, ivfpq.SearchStats{}, fmt.Errorf("%w: query has %d dimensions, index %d", ErrBadQuery, len(query), x.dim)
 	}
-	if k < 1 {
-		return nil, fmt.Errorf("%w: k = %d", ErrBadQuery, k)
+	if opts.K < 1 {
+		return nil, ivfpq.SearchStats{}, fmt.Errorf("%w: k = %d", ErrBadQuery, opts.K)
 	}
-	cands, err := x.ix.Search(query, k, nprobes)
+	cands, st, err := x.ix.SearchWith(query, opts)
 	if err != nil {
-		return nil, fmt.Errorf("lanceindex: %w", err)
+		return nil, st, fmt.Errorf("lanceindex: %w", err)
 	}
 	out := make([]Hit, len(cands))
 	for i, c := range cands {
@@ -62,7 +70,7 @@ func (x *IVFPQ) Search(query []float32, k, nprobes int) ([]Hit, error) {
 		}
 		return 0
 	})
-	return out, nil
+	return out, st, nil
 }
 
 // lanceDistance converts an ivfpq.(*Index).Search distance d to what

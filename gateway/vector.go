@@ -1,0 +1,181 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/lancegate/lancegate/executor"
+	"github.com/lancegate/lancegate/executor/scan"
+	"github.com/lancegate/lancegate/planner"
+	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
+	"github.com/lancegate/lancegate/storage/lance"
+)
+
+// Vector indexes on the query path. A table snapshot offers the planner
+// the vector index of a column (planner.VectorTable); searching it loads
+// each index segment once per process (indexCache: index files are
+// immutable, so a loaded segment never goes stale) and reads candidate
+// rows through the engine's page cache.
+
+// indexCache holds loaded index segments by dataset root and index UUID.
+type indexCache struct {
+	segs   *lru.Cache[string, *lanceindex.IVFPQ]
+	loads  singleflight.Group
+	broken *lru.Cache[string, error] // segments that failed to load, not retried per query
+}
+
+func newIndexCache(entries int) *indexCache {
+	if entries <= 0 {
+		entries = 16
+	}
+	segs, _ := lru.New[string, *lanceindex.IVFPQ](entries)
+	broken, _ := lru.New[string, error](256)
+	return &indexCache{segs: segs, broken: broken}
+}
+
+// segment returns the loaded index of info, loading it at most once at a
+// time.
+func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (*lanceindex.IVFPQ, error) {
+	key := ds.Root() + "\x00" + info.UUID
+	if ix, ok := c.segs.Get(key); ok {
+		return ix, nil
+	}
+	if err, ok := c.broken.Get(key); ok {
+		return nil, err
+	}
+	v, err, _ := c.loads.Do(key, func() (any, error) {
+		ix, err := lanceindex.OpenIVFPQ(ctx, ds, info)
+		if err != nil {
+			if ctx.Err() == nil && (errors.Is(err, lance.ErrUnsupported) || errors.Is(err, lance.ErrCorrupt)) {
+				c.broken.Add(key, err)
+			}
+			return nil, err
+		}
+		c.segs.Add(key, ix)
+		return ix, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*lanceindex.IVFPQ), nil
+}
+
+func metricName(m distance.Metric) planner.VectorMetric {
+	switch m {
+	case distance.Cosine:
+		return planner.MetricCosine
+	case distance.Dot:
+		return planner.MetricDot
+	}
+	return planner.MetricL2
+}
+
+// VectorIndex implements planner.VectorTable: the segments of the first
+// index (in manifest order) over the column whose metric matches. Indexes
+// lancegate cannot read (another type, a newer layout) are passed over, so
+// the search is exact rather than failing.
+func (t *lanceTable) VectorIndex(ctx context.Context, col int, metric planner.VectorMetric) (planner.VectorIndex, error) {
+	dcol := t.datasetColumn(col)
+	if dcol < 0 {
+		return nil, nil
+	}
+	field := t.ds.Schema().FieldID(dcol)
+	infos, err := t.ds.Indexes()
+	if err != nil {
+		return nil, storageError(err, t.name)
+	}
+	var names []string
+	byName := map[string][]lance.IndexInfo{}
+	for _, info := range infos {
+		if len(info.Fields) != 1 || info.Fields[0] != field || !strings.HasSuffix(info.TypeURL, "VectorIndexDetails") {
+			continue
+		}
+		if _, ok := byName[info.Name]; !ok {
+			names = append(names, info.Name)
+		}
+		byName[info.Name] = append(byName[info.Name], info)
+	}
+	cache := t.cat.indexes
+	for _, name := range names {
+		var segs []lanceindex.Segment
+		for _, info := range byName[name] {
+			ix, err := cache.segment(ctx, t.ds, info)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				t.cat.logger.Warn("vector index not usable; searching exactly", "table", t.name, "index", name, "uuid", info.UUID, "err", err)
+				segs = nil
+				break
+			}
+			if metricName(ix.Metric()) != metric {
+				segs = nil
+				break
+			}
+			segs = append(segs, lanceindex.Segment{Index: ix, Info: info})
+		}
+		if len(segs) > 0 {
+			return &tableIndex{t: t, name: name, segs: segs}, nil
+		}
+	}
+	return nil, nil
+}
+
+// tableIndex is an index of one table snapshot.
+type tableIndex struct {
+	t    *lanceTable
+	name string
+	segs []lanceindex.Segment
+}
+
+func (x *tableIndex) Info() planner.VectorIndexInfo {
+	unindexed := lanceindex.Unindexed(x.t.ds, x.segs)
+	info := planner.VectorIndexInfo{
+		Name:               x.name,
+		Type:               "IVF_PQ",
+		Metric:             metricName(x.segs[0].Index.Metric()),
+		Dim:                x.segs[0].Index.Dim(),
+		Segments:           len(x.segs),
+		UnindexedFragments: len(unindexed),
+		IndexedFragments:   len(x.t.ds.Fragments()) - len(unindexed),
+	}
+	set := map[uint64]bool{}
+	for _, id := range unindexed {
+		set[id] = true
+	}
+	for _, f := range x.t.ds.Fragments() {
+		if set[f.ID] {
+			info.UnindexedRows += f.Rows()
+		}
+	}
+	return info
+}
+
+func (x *tableIndex) Search(ctx context.Context, req planner.VectorSearch, mem memory.Allocator) (executor.Operator, planner.VectorSearchStats, error) {
+	var st planner.VectorSearchStats
+	cols := make([]int, len(req.Cols))
+	for i, c := range req.Cols {
+		cols[i] = x.t.datasetColumn(c)
+	}
+	rows, qst, err := lanceindex.Query(ctx, x.t.ds, x.segs, lanceindex.QueryOptions{
+		Query: req.Query, K: req.K, RefineFactor: req.RefineFactor, NProbes: req.NProbes,
+		Allow: req.Allow, Columns: cols, WithRowAddress: req.RowAddr, Mem: mem, Cache: x.t.cat.pages,
+	})
+	if err != nil {
+		return nil, st, storageError(fmt.Errorf("vector search with index %s: %w", x.name, err), x.t.name)
+	}
+	st.Probed, st.Candidates = qst.Probed, qst.Candidates
+	op, err := scan.FromSource(rows, mem)
+	if err != nil {
+		rows.Close()
+		return nil, st, err
+	}
+	return op, st, nil
+}
