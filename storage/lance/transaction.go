@@ -95,12 +95,14 @@ func operationName(t *pb.Transaction) string {
 //     record fragment bitmaps that cover none of them (lancegate does not
 //     remap indices yet). Overwrite, Restore, Merge and Project (schema
 //     changes) and everything else conflict.
-//   - Delete and Update rebase over Append, CreateIndex and
+//   - Delete and Update rebase over Append, CreateIndex, UpdateConfig and
 //     ReserveFragments, and over a Rewrite that touched none of their
 //     fragments; otherwise the caller re-runs the statement on the new
 //     version.
-//   - Merge (add column) and Project (drop column) rebase only over Append
-//     and CreateIndex.
+//   - Merge (add column) and Project (drop column) rebase only over
+//     Append, CreateIndex and UpdateConfig.
+//   - UpdateConfig rebases over every known operation but Restore and an
+//     UpdateConfig that changed one of the same keys.
 //   - CreateIndex rebases over Append (the new fragments are simply not
 //     covered), ReserveFragments and UpdateConfig; over Delete, Update and
 //     Rewrite that touched none of the fragments its new indices cover
@@ -181,7 +183,7 @@ func checkConflict(ours, other *pb.Transaction, otherVersion uint64) error {
 		return conflict()
 	case *pb.Transaction_Delete_, *pb.Transaction_Update_:
 		switch other.Operation.(type) {
-		case *pb.Transaction_Append_, *pb.Transaction_CreateIndex_, *pb.Transaction_ReserveFragments_:
+		case *pb.Transaction_Append_, *pb.Transaction_CreateIndex_, *pb.Transaction_ReserveFragments_, *pb.Transaction_UpdateConfig_:
 			return nil
 		case *pb.Transaction_Rewrite_:
 			if overlaps(fragmentsTouched(ours), fragmentsTouched(other)) {
@@ -190,13 +192,36 @@ func checkConflict(ours, other *pb.Transaction, otherVersion uint64) error {
 			return nil
 		}
 		return conflict()
+	case *pb.Transaction_UpdateConfig_:
+		switch other.Operation.(type) {
+		case *pb.Transaction_UpdateConfig_:
+			if overlapKeys(configKeys(ours), configKeys(other)) {
+				return conflict()
+			}
+			return nil
+		case *pb.Transaction_Restore_:
+			return conflict()
+		}
+		if !known {
+			return conflict()
+		}
+		return nil
 	default:
 		switch other.Operation.(type) {
-		case *pb.Transaction_Append_, *pb.Transaction_CreateIndex_:
+		case *pb.Transaction_Append_, *pb.Transaction_CreateIndex_, *pb.Transaction_UpdateConfig_:
 			return nil
 		}
 		return conflict()
 	}
+}
+
+func overlapKeys(a, b map[string]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // fragmentsTouched returns the ids of the existing fragments a Delete,
