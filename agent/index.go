@@ -5,21 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 
+	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/indexspec"
 	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/lance"
 )
 
-// IVFPQIndexer gives each vector column (fixed_size_list<float32>) of a
-// table an IVF_PQ index once the table has IndexPolicy.MinRows rows: the
-// automatic index policy. The index is written in Lance's layout
-// (lanceindex.WriteIVFPQ), so pylance lists and uses it too. It covers the
-// fragments it was built over; rows appended later stay unindexed (and are
-// searched exactly) until delta indexes exist.
+// IVFPQIndexer builds the vector indexes a table should have:
+//
+//   - every index declared with CREATE INDEX (indexspec.Declared in the
+//     dataset config) whose name has no entry in the manifest yet, with
+//     the declared column, metric and parameters, whatever the policy;
+//   - with the automatic policy enabled (IndexPolicy.Enabled), an IVF_PQ
+//     index on each vector column (fixed_size_list<float32>) that has none,
+//     once the table has IndexPolicy.MinRows rows.
+//
+// Indexes are written in Lance's layout (lanceindex.WriteIVFPQ), so
+// pylance lists and uses them too. An index covers the fragments it was
+// built over; rows appended later stay unindexed (and are searched
+// exactly) until delta indexes exist.
 //
 // The build reads the column's vectors into memory: about rows × dim × 4
 // bytes, plus the codes.
@@ -35,11 +46,12 @@ type vectorColumn struct {
 	dim     int
 }
 
-// unindexed lists the vector columns of ds that no index covers.
-func unindexed(ds *lance.Dataset) ([]vectorColumn, error) {
+// vectorColumns lists the vector columns of ds, and which of them some
+// index covers (by field id).
+func vectorColumns(ds *lance.Dataset) ([]vectorColumn, map[int32]bool, error) {
 	infos, err := ds.Indexes()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	covered := map[int32]bool{}
 	for _, info := range infos {
@@ -53,51 +65,95 @@ func unindexed(ds *lance.Dataset) ([]vectorColumn, error) {
 		if !ok || fsl.Elem().ID() != arrow.FLOAT32 || ds.Schema().Unsupported(i) != "" {
 			continue
 		}
-		id := ds.Schema().FieldID(i)
-		if !covered[id] {
-			out = append(out, vectorColumn{index: i, name: f.Name, fieldID: id, dim: int(fsl.Len())})
+		out = append(out, vectorColumn{index: i, name: f.Name, fieldID: ds.Schema().FieldID(i), dim: int(fsl.Len())})
+	}
+	return out, covered, nil
+}
+
+// indexWork is one index to build.
+type indexWork struct {
+	col  vectorColumn
+	name string
+	opts ivfpq.BuildOptions
+}
+
+// pending lists the indexes ds should have and does not: declared ones
+// first, then the policy's.
+func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
+	cols, covered, err := vectorColumns(ds)
+	if err != nil {
+		return nil, nil, err
+	}
+	infos, err := ds.Indexes()
+	if err != nil {
+		return nil, nil, err
+	}
+	built := map[string]bool{}
+	for _, info := range infos {
+		built[info.Name] = true
+	}
+	var work []indexWork
+	var why []string
+	declared, _ := indexspec.Declared(ds.Config())
+	declaredOn := map[string]bool{}
+	for _, s := range declared {
+		declaredOn[s.Column] = true
+		if built[s.Name] || s.Type != indexspec.IVFPQ || ds.CountRows() == 0 {
+			continue
+		}
+		i := slices.IndexFunc(cols, func(c vectorColumn) bool { return c.name == s.Column })
+		if i < 0 {
+			continue // the column was dropped; DROP INDEX removes the declaration
+		}
+		m, err := distance.ParseMetric(s.Metric)
+		if err != nil {
+			continue
+		}
+		work = append(work, indexWork{col: cols[i], name: s.Name, opts: ivfpq.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, NumSubVectors: s.NumSubVectors}})
+		why = append(why, fmt.Sprintf("index %s on %s was created and is not built yet", s.Name, s.Column))
+	}
+	if p.Enabled && ds.CountRows() >= p.MinRows {
+		for _, c := range cols {
+			if covered[c.fieldID] || declaredOn[c.name] {
+				continue
+			}
+			work = append(work, indexWork{col: c, name: c.name + "_idx", opts: ivfpq.BuildOptions{Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors}})
+			why = append(why, fmt.Sprintf("vector column %s has no index and the table has %d rows (threshold %d)", c.name, ds.CountRows(), p.MinRows))
 		}
 	}
-	return out, nil
+	return work, why, nil
 }
 
 // NeedsIndex implements Indexer.
 func (IVFPQIndexer) NeedsIndex(_ context.Context, ds *lance.Dataset, p IndexPolicy) (string, bool, error) {
-	if !p.Enabled {
-		return "", false, nil
-	}
-	rows := ds.CountRows()
-	if rows < p.MinRows {
-		return "", false, nil
-	}
-	cols, err := unindexed(ds)
-	if err != nil || len(cols) == 0 {
+	work, why, err := pending(ds, p)
+	if err != nil || len(work) == 0 {
 		return "", false, err
 	}
-	return fmt.Sprintf("vector column %s has no index and the table has %d rows (threshold %d)", cols[0].name, rows, p.MinRows), true, nil
+	return strings.Join(why, "; "), true, nil
 }
 
-// BuildIndex implements Indexer: one IVF_PQ index per unindexed vector
-// column, each committed on its own.
+// BuildIndex implements Indexer: each pending index, committed on its own.
 func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPolicy) (*lance.Dataset, map[string]int64, error) {
-	cols, err := unindexed(ds)
+	work, _, err := pending(ds, p)
 	if err != nil {
 		return nil, nil, err
 	}
 	stats := map[string]int64{}
-	for _, col := range cols {
-		vecs, addrs, err := readVectors(ctx, ds, col)
+	for _, w := range work {
+		vecs, addrs, err := readVectors(ctx, ds, w.col)
 		if err != nil {
 			return nil, nil, err
 		}
-		ix, err := ivfpq.Build(ctx, vecs, addrs, col.dim, ivfpq.BuildOptions{
-			Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors,
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("index on %s: %w", col.name, err)
+		if len(addrs) == 0 {
+			continue // nothing to index yet; the next write wakes the agent again
 		}
-		if ds, err = lanceindex.WriteIVFPQ(ctx, ds, col.name, ix, col.name+"_idx"); err != nil {
-			return nil, nil, fmt.Errorf("index on %s: %w", col.name, err)
+		ix, err := ivfpq.Build(ctx, vecs, addrs, w.col.dim, w.opts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
+		}
+		if ds, err = lanceindex.WriteIVFPQ(ctx, ds, w.col.name, ix, w.name); err != nil {
+			return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
 		}
 		stats["indexes_built"]++
 		stats["rows_indexed"] += int64(len(addrs))

@@ -128,6 +128,10 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 			return nil, sqlstate.New(sqlstate.UndefinedFile, "extension %q is not available", x.Name).WithHint("lancegate has the vector extension built in.")
 		}
 		return s.simpleStmt("CREATE EXTENSION"), nil
+	case *dialect.CreateIndexStmt:
+		return s.createIndexStmt(x), nil
+	case *dialect.DropIndexStmt:
+		return s.dropIndexStmt(x), nil
 	case *dialect.UnlistenStmt:
 		return s.simpleStmt("UNLISTEN"), nil
 	case *dialect.ListenStmt:

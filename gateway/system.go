@@ -58,58 +58,70 @@ var jobsColumns = []planner.ColumnDef{
 func (c *storageCatalog) systemTable(name string) (planner.Table, error) {
 	switch name {
 	case systemSchema + "jobs":
-		return &jobsTable{hist: jobs.NewHistory(c.cat.Store())}, nil
+		hist := jobs.NewHistory(c.cat.Store())
+		return &sysTable{name: name, cols: jobsColumns, rows: func(ctx context.Context) (int, rowAppender, error) {
+			recs, err := hist.List(ctx, jobs.ListOptions{})
+			return len(recs), func(i int, col string, fb array.Builder) { appendJobField(fb, recs[i], col) }, err
+		}}, nil
+	case systemSchema + "indexes":
+		return &sysTable{name: name, cols: indexesColumns, rows: c.indexRows}, nil
 	}
 	return nil, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", name)
 }
 
-// jobsTable is lancegate.jobs.
-type jobsTable struct {
-	hist *jobs.History
+// rowAppender appends column col of row i to fb.
+type rowAppender func(i int, col string, fb array.Builder)
+
+// sysTable is a read-only system table computed at each scan: rows
+// returns the row count and how to append each row's fields.
+type sysTable struct {
+	name string
+	cols []planner.ColumnDef
+	rows func(ctx context.Context) (int, rowAppender, error)
 }
 
-var _ planner.Table = (*jobsTable)(nil)
+var _ planner.Table = (*sysTable)(nil)
 
-func (t *jobsTable) Name() string                 { return systemSchema + "jobs" }
-func (t *jobsTable) OID() uint32                  { return 0 }
-func (t *jobsTable) Columns() []planner.ColumnDef { return jobsColumns }
-func (t *jobsTable) Version() uint64              { return 0 }
+func (t *sysTable) Name() string                 { return t.name }
+func (t *sysTable) OID() uint32                  { return 0 }
+func (t *sysTable) Columns() []planner.ColumnDef { return t.cols }
+func (t *sysTable) Version() uint64              { return 0 }
 
-func (t *jobsTable) noHistory() error {
+func (t *sysTable) noHistory() error {
 	return sqlstate.New(sqlstate.FeatureNotSupported, "system table %s has no versions", t.Name())
 }
 
 // ReadOnly implements planner.ReadOnlyTable.
-func (t *jobsTable) ReadOnly() error {
+func (t *sysTable) ReadOnly() error {
 	return sqlstate.New(sqlstate.InsufficientPrivilege, "permission denied for table %s", strings.TrimPrefix(t.Name(), systemSchema)).
 		WithDetail("System tables are read-only.")
 }
 
-func (t *jobsTable) AtVersion(context.Context, uint64) (planner.Table, error) {
+func (t *sysTable) AtVersion(context.Context, uint64) (planner.Table, error) {
 	return nil, t.noHistory()
 }
-func (t *jobsTable) AsOf(context.Context, time.Time) (planner.Table, error) {
+func (t *sysTable) AsOf(context.Context, time.Time) (planner.Table, error) {
 	return nil, t.noHistory()
 }
-func (t *jobsTable) Versions(context.Context) ([]planner.VersionInfo, error) {
+func (t *sysTable) Versions(context.Context) ([]planner.VersionInfo, error) {
 	return nil, t.noHistory()
 }
-func (t *jobsTable) Insert(context.Context, []arrow.Record) error           { return t.ReadOnly() }
-func (t *jobsTable) Delete(context.Context, []uint64) error                 { return t.ReadOnly() }
-func (t *jobsTable) Update(context.Context, []uint64, []arrow.Record) error { return t.ReadOnly() }
-func (t *jobsTable) AddColumn(context.Context, planner.ColumnDef) error     { return t.ReadOnly() }
-func (t *jobsTable) DropColumn(context.Context, string) error               { return t.ReadOnly() }
+func (t *sysTable) Insert(context.Context, []arrow.Record) error           { return t.ReadOnly() }
+func (t *sysTable) Delete(context.Context, []uint64) error                 { return t.ReadOnly() }
+func (t *sysTable) Update(context.Context, []uint64, []arrow.Record) error { return t.ReadOnly() }
+func (t *sysTable) AddColumn(context.Context, planner.ColumnDef) error     { return t.ReadOnly() }
+func (t *sysTable) DropColumn(context.Context, string) error               { return t.ReadOnly() }
 
-// Scan reads the job history and returns it as one batch of the columns
+// Scan computes the table and returns it as one batch of the columns
 // asked for. Row addresses are the rows' positions.
-func (t *jobsTable) Scan(ctx context.Context, cols []int, withRowAddr bool, mem memory.Allocator) (executor.Operator, error) {
-	recs, err := t.hist.List(ctx, jobs.ListOptions{})
+func (t *sysTable) Scan(ctx context.Context, cols []int, withRowAddr bool, mem memory.Allocator) (executor.Operator, error) {
+	n, appendField, err := t.rows(ctx)
 	if err != nil {
 		return nil, storageError(err, t.Name())
 	}
 	fields := make([]arrow.Field, 0, len(cols)+1)
 	for _, c := range cols {
-		def := jobsColumns[c]
+		def := t.cols[c]
 		f, err := pgtype.Field(def.Name, def.Type, !def.NotNull)
 		if err != nil {
 			return nil, err
@@ -122,9 +134,9 @@ func (t *jobsTable) Scan(ctx context.Context, cols []int, withRowAddr bool, mem 
 	schema := arrow.NewSchema(fields, nil)
 	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
-	for i, r := range recs {
+	for i := range n {
 		for j, c := range cols {
-			appendJobField(b.Field(j), r, jobsColumns[c].Name)
+			appendField(i, t.cols[c].Name, b.Field(j))
 		}
 		if withRowAddr {
 			b.Field(len(cols)).(*array.Uint64Builder).Append(uint64(i))

@@ -287,6 +287,45 @@ func (*DeclareStmt) sessionStmt()         {}
 func (*FetchStmt) sessionStmt()           {}
 func (*CloseStmt) sessionStmt()           {}
 
+// CreateIndexStmt is CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS]
+// [name] ON [ONLY] table [USING method] (column [opclass] [, …]) [WITH
+// (param = value, …)]. The bridge parses PostgreSQL's whole grammar so
+// that what lancegate does not support fails with 0A000 at a position
+// rather than as a syntax error; the gateway decides what it builds.
+type CreateIndexStmt struct {
+	Name        string // empty: derived from the table and column
+	IfNotExists bool
+	Unique      bool
+	Table       []string
+	TablePos    int
+	Method      string // folded; empty when USING is absent
+	MethodPos   int
+	Columns     []IndexColumn
+	With        []Option
+	// Unsupported names a clause that was parsed but lancegate refuses
+	// (INCLUDE, WHERE, an expression key), with its position.
+	Unsupported    string
+	UnsupportedPos int
+}
+
+// IndexColumn is one key of CREATE INDEX.
+type IndexColumn struct {
+	Name    string
+	Pos     int
+	OpClass string // folded; empty when absent
+}
+
+// DropIndexStmt is DROP INDEX [CONCURRENTLY] [IF EXISTS] name [, …]
+// [CASCADE | RESTRICT].
+type DropIndexStmt struct {
+	Names    [][]string
+	IfExists bool
+	Pos      int // of the first name
+}
+
+func (*CreateIndexStmt) sessionStmt() {}
+func (*DropIndexStmt) sessionStmt()   {}
+
 // sessionKeywords are the first keywords of session statements.
 var sessionKeywords = setOf("set", "reset", "show", "begin", "start", "commit", "end", "rollback",
 	"abort", "savepoint", "release", "prepare", "execute", "deallocate", "discard", "comment",
@@ -300,7 +339,11 @@ func isSessionStatement(toks []Token) bool {
 		return false
 	}
 	if t.Value == "create" {
-		return len(toks) > 1 && toks[1].Keyword("extension")
+		return len(toks) > 1 && (toks[1].Keyword("extension") || toks[1].Keyword("index") ||
+			len(toks) > 2 && toks[1].Keyword("unique") && toks[2].Keyword("index"))
+	}
+	if t.Value == "drop" {
+		return len(toks) > 1 && toks[1].Keyword("index")
 	}
 	return sessionKeywords[t.Value]
 }

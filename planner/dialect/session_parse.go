@@ -79,7 +79,12 @@ func (p *rw) sessionStmt() SessionStmt {
 		}
 		p.errAtTok(w)
 	case "create":
-		return p.createExtension()
+		if p.isKw("extension") {
+			return p.createExtension()
+		}
+		return p.createIndex()
+	case "drop":
+		return p.dropIndex()
 	case "comment":
 		return p.commentStmt()
 	case "explain":
@@ -381,7 +386,8 @@ func (p *rw) restAsQuery() *Rewrite {
 		p.errHere()
 	}
 	if t := p.toks[from]; t.Kind == Ident && !t.Quoted && (sessionKeywords[t.Value] && t.Value != "explain" ||
-		t.Value == "create" && p.toks[from+1].Keyword("extension")) {
+		t.Value == "create" && (p.toks[from+1].Keyword("extension") || p.toks[from+1].Keyword("index") || p.toks[from+1].Keyword("unique")) ||
+		t.Value == "drop" && p.toks[from+1].Keyword("index")) {
 		p.errAtTok(t)
 	}
 	r, err := subRewrite(p.text, p.toks, from, end)
@@ -443,6 +449,115 @@ func (p *rw) createExtension() SessionStmt {
 			return s
 		}
 	}
+}
+
+// createIndex parses CREATE [UNIQUE] INDEX … (CreateIndexStmt).
+func (p *rw) createIndex() SessionStmt {
+	s := &CreateIndexStmt{Unique: p.acceptKw("unique")}
+	p.expectKw("index")
+	p.acceptKw("concurrently")
+	s.IfNotExists = p.acceptKw("if", "not", "exists")
+	if !p.isKw("on") {
+		s.Name = p.colID().Value
+	} else if s.IfNotExists {
+		p.errHere() // IF NOT EXISTS needs a name, as in PostgreSQL
+	}
+	p.expectKw("on")
+	p.acceptKw("only")
+	s.TablePos = charPos(p.text, p.tok().Offset)
+	s.Table = p.nameParts()
+	if p.acceptKw("using") {
+		m := p.colID()
+		s.Method, s.MethodPos = m.Value, charPos(p.text, m.Offset)
+	}
+	p.expectPunct("(")
+	for {
+		t := p.tok()
+		if t.IsPunct("(") || !isColumnName(t) {
+			// An expression key: parse no further than its start.
+			p.unsupported(t, "an index on an expression")
+		}
+		c := IndexColumn{Name: p.colID().Value, Pos: charPos(p.text, t.Offset)}
+		if p.acceptKw("collate") {
+			p.nameParts()
+		}
+		if isColumnName(p.tok()) && !p.isKw("asc") && !p.isKw("desc") && !p.isKw("nulls") {
+			c.OpClass = p.nameParts()[0]
+		}
+		p.acceptKw("asc")
+		p.acceptKw("desc")
+		if p.acceptKw("nulls") {
+			if !p.acceptKw("first") {
+				p.expectKw("last")
+			}
+		}
+		s.Columns = append(s.Columns, c)
+		if !p.acceptPunct(",") {
+			break
+		}
+	}
+	p.expectPunct(")")
+	if t := p.tok(); p.acceptKw("include") {
+		s.Unsupported, s.UnsupportedPos = "INCLUDE", charPos(p.text, t.Offset)
+		p.expectPunct("(")
+		for {
+			p.colID()
+			if !p.acceptPunct(",") {
+				break
+			}
+		}
+		p.expectPunct(")")
+	}
+	if p.acceptKw("with") {
+		s.With = p.indexParams()
+	}
+	if t := p.tok(); p.isKw("where") {
+		// A partial index: the predicate is not parsed.
+		p.unsupported(t, "a partial index (CREATE INDEX … WHERE)")
+	}
+	if t := p.tok(); p.acceptKw("tablespace") {
+		s.Unsupported, s.UnsupportedPos = "TABLESPACE", charPos(p.text, t.Offset)
+		p.colID()
+	}
+	return s
+}
+
+// indexParams parses (name = value, …) of CREATE INDEX … WITH.
+func (p *rw) indexParams() []Option {
+	p.expectPunct("(")
+	var opts []Option
+	for {
+		o := Option{Name: p.label().Value}
+		if p.isOp("=") {
+			p.next()
+			v := p.setValue()
+			o.Value = &v
+		}
+		opts = append(opts, o)
+		if !p.acceptPunct(",") {
+			break
+		}
+	}
+	p.expectPunct(")")
+	return opts
+}
+
+// dropIndex parses DROP INDEX … (DropIndexStmt).
+func (p *rw) dropIndex() SessionStmt {
+	p.expectKw("index")
+	p.acceptKw("concurrently")
+	s := &DropIndexStmt{IfExists: p.acceptKw("if", "exists")}
+	s.Pos = charPos(p.text, p.tok().Offset)
+	for {
+		s.Names = append(s.Names, p.nameParts())
+		if !p.acceptPunct(",") {
+			break
+		}
+	}
+	if !p.acceptKw("cascade") {
+		p.acceptKw("restrict")
+	}
+	return s
 }
 
 // commentStmt parses COMMENT ON object name IS 'text' | NULL.

@@ -45,6 +45,8 @@ func describeSession(s SessionStmt) string {
 		return fmt.Sprintf("comment %s %v %s", x.Object, x.Name, c)
 	case *MaintenanceStmt:
 		return fmt.Sprintf("%s %s %v", x.Command, describeOptions(x.Options), x.Tables)
+	case *CreateIndexStmt:
+		return fmt.Sprintf("create-index %q ine=%v unique=%v on %v@%d using %s@%d %+v %s unsupported=%s@%d", x.Name, x.IfNotExists, x.Unique, x.Table, x.TablePos, x.Method, x.MethodPos, x.Columns, describeOptions(x.With), x.Unsupported, x.UnsupportedPos)
 	}
 	return strings.TrimPrefix(fmt.Sprintf("%T %+v", s, s), "*dialect.")
 }
@@ -121,6 +123,10 @@ func TestSessionStatements(t *testing.T) {
 		{"DISCARD TEMPORARY", "DiscardStmt &{What:temp}"},
 		{"CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public", "CreateExtensionStmt &{Name:vector IfNotExists:true Schema:public Version: Cascade:false Pos:32}"},
 		{"COMMENT ON TABLE items IS 'demo items'", "comment table [items] demo items"},
+		{"CREATE INDEX ON items USING ivf_pq (embedding)", `create-index "" ine=false unique=false on [items]@17 using ivf_pq@29 [{Name:embedding Pos:37 OpClass:}] [] unsupported=@0`},
+		{"create index concurrently if not exists ix on only public.Items using HNSW (emb vector_cosine_ops) with (m = 16, ef_construction = 64)", `create-index "ix" ine=true unique=false on [public items]@52 using hnsw@71 [{Name:emb Pos:77 OpClass:vector_cosine_ops}] [m=16 ef_construction=64] unsupported=@0`},
+		{"CREATE UNIQUE INDEX u ON t (a DESC NULLS LAST) INCLUDE (b) WITH (wait)", `create-index "u" ine=false unique=true on [t]@26 using @0 [{Name:a Pos:29 OpClass:}] [wait] unsupported=INCLUDE@48`},
+		{"DROP INDEX IF EXISTS a, public.b CASCADE", "DropIndexStmt &{Names:[[a] [public b]] IfExists:true Pos:22}"},
 		{"COMMENT ON COLUMN public.items.name IS NULL", "comment column [public items name] NULL"},
 		{"EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1", "explain [analyze format=json] SELECT 1"},
 		{"EXPLAIN ANALYZE VERBOSE SELECT * FROM t WHERE a = $1", "explain [analyze verbose] SELECT * FROM `t` WHERE (`a` = ?)"},
