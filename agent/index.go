@@ -70,11 +70,15 @@ func vectorColumns(ds *lance.Dataset) ([]vectorColumn, map[int32]bool, error) {
 	return out, covered, nil
 }
 
-// indexWork is one index to build.
+// indexWork is one index to build, or an existing one to maintain.
 type indexWork struct {
 	col  vectorColumn
 	name string
 	opts ivfpq.BuildOptions
+	// segs, when set, are the existing index's entries: the work is to
+	// cover the unindexed fragments (a delta, a merge or a retrain).
+	segs      []lance.IndexInfo
+	unindexed []uint64 // fragments no segment covers
 }
 
 // pending lists the indexes ds should have and does not: declared ones
@@ -112,6 +116,8 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 		work = append(work, indexWork{col: cols[i], name: s.Name, opts: ivfpq.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, NumSubVectors: s.NumSubVectors}})
 		why = append(why, fmt.Sprintf("index %s on %s was created and is not built yet", s.Name, s.Column))
 	}
+	maint, mwhy := maintenance(ds, cols, infos, p)
+	work, why = append(work, maint...), append(why, mwhy...)
 	if p.Enabled && ds.CountRows() >= p.MinRows {
 		for _, c := range cols {
 			if covered[c.fieldID] || declaredOn[c.name] {
@@ -122,6 +128,56 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 		}
 	}
 	return work, why, nil
+}
+
+// maintenance lists the built indexes that need a segment: at least
+// DeltaMinRows rows in fragments none of their segments covers, or more
+// than MaxSegments segments.
+func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo, p IndexPolicy) ([]indexWork, []string) {
+	var names []string
+	byName := map[string][]lance.IndexInfo{}
+	for _, info := range infos {
+		if !strings.HasSuffix(info.TypeURL, "VectorIndexDetails") || len(info.Fields) != 1 {
+			continue
+		}
+		if _, ok := byName[info.Name]; !ok {
+			names = append(names, info.Name)
+		}
+		byName[info.Name] = append(byName[info.Name], info)
+	}
+	var work []indexWork
+	var why []string
+	for _, name := range names {
+		segs := byName[name]
+		i := slices.IndexFunc(cols, func(c vectorColumn) bool { return c.fieldID == segs[0].Fields[0] })
+		if i < 0 {
+			continue
+		}
+		covered := map[uint64]bool{}
+		for _, s := range segs {
+			for _, f := range s.Fragments {
+				covered[uint64(f)] = true
+			}
+		}
+		var unindexed []uint64
+		var rows uint64
+		for _, f := range ds.Fragments() {
+			if !covered[f.ID] && f.Rows() > 0 {
+				unindexed = append(unindexed, f.ID)
+				rows += f.Rows()
+			}
+		}
+		switch {
+		case p.DeltaMinRows > 0 && rows >= p.DeltaMinRows:
+			why = append(why, fmt.Sprintf("index %s: %d rows in %d fragments are not indexed (threshold %d)", name, rows, len(unindexed), p.DeltaMinRows))
+		case p.MaxSegments > 0 && len(segs) > p.MaxSegments:
+			why = append(why, fmt.Sprintf("index %s has %d segments (at most %d)", name, len(segs), p.MaxSegments))
+		default:
+			continue
+		}
+		work = append(work, indexWork{col: cols[i], name: name, segs: segs, unindexed: unindexed})
+	}
+	return work, why
 }
 
 // NeedsIndex implements Indexer.
@@ -141,7 +197,13 @@ func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPo
 	}
 	stats := map[string]int64{}
 	for _, w := range work {
-		vecs, addrs, err := readVectors(ctx, ds, w.col)
+		if w.segs != nil {
+			if ds, err = maintain(ctx, ds, w, p, stats); err != nil {
+				return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
+			}
+			continue
+		}
+		vecs, addrs, err := readVectors(ctx, ds, w.col, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -163,10 +225,114 @@ func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPo
 	return ds, stats, nil
 }
 
+// maintain brings an index's segments up to date, as one commit:
+//
+//   - a delta: the rows of the unindexed fragments encoded with the index's
+//     model (its centroids and codebook), a new segment of the same name;
+//   - a merge, when the delta would make more than MaxSegments segments:
+//     every segment and the delta as one segment, same model;
+//   - a retrain, when the new rows' mean IVF loss exceeds RetrainDrift ×
+//     the indexed rows' (the data has drifted from the model): a new index
+//     over all rows, with as many partitions and sub-vectors as before.
+//
+// Merges and retrains replace the old segments in the same commit.
+func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy, stats map[string]int64) (*lance.Dataset, error) {
+	models := make([]*lanceindex.IVFPQ, 0, len(w.segs))
+	uuids := make([]string, 0, len(w.segs))
+	for _, info := range w.segs {
+		m, err := lanceindex.OpenIVFPQ(ctx, ds, info)
+		if errors.Is(err, lance.ErrUnsupported) {
+			stats["indexes_skipped"]++ // another index type: not maintained here yet
+			return ds, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		models = append(models, m)
+		uuids = append(uuids, info.UUID)
+	}
+	base := models[0]
+	var delta *ivfpq.Index
+	if len(w.unindexed) > 0 {
+		vecs, addrs, err := readVectors(ctx, ds, w.col, w.unindexed)
+		if err != nil {
+			return nil, err
+		}
+		if len(addrs) > 0 {
+			if delta, err = base.Model().Delta(ctx, vecs, addrs, 0); err != nil {
+				return nil, err
+			}
+		}
+	}
+	indexedRows, indexedLoss := 0, 0.0
+	for _, m := range models {
+		indexedRows += m.Len()
+		indexedLoss += m.Loss()
+	}
+	if delta != nil && indexedLoss > 0 && indexedRows > 0 {
+		before := indexedLoss / float64(indexedRows)
+		after := delta.Loss / float64(delta.Rows())
+		if after > p.RetrainDrift*before {
+			stats["retrained"]++
+			stats["drift_permille"] = int64(1000 * after / before)
+			vecs, addrs, err := readVectors(ctx, ds, w.col, nil)
+			if err != nil {
+				return nil, err
+			}
+			ix, err := ivfpq.Build(ctx, vecs, addrs, w.col.dim, ivfpq.BuildOptions{
+				Metric: base.Metric(), NumPartitions: base.NumPartitions(), NumSubVectors: base.NumSubVectors(),
+			})
+			if err != nil {
+				return nil, err
+			}
+			stats["rows_indexed"] += int64(len(addrs))
+			return lanceindex.ReplaceIVFPQ(ctx, ds, w.col.name, ix, w.name, uuids)
+		}
+	}
+	if delta != nil && (p.MaxSegments <= 0 || len(w.segs)+1 <= p.MaxSegments) {
+		stats["deltas"]++
+		stats["rows_indexed"] += int64(delta.Rows())
+		return lanceindex.WriteIVFPQ(ctx, ds, w.col.name, delta, w.name)
+	}
+	// Merge every segment (and the delta) into one, same model.
+	parts := make([]ivfpq.Partition, base.NumPartitions())
+	loss := 0.0
+	all := models[:len(models):len(models)]
+	var extra []*ivfpq.Index
+	if delta != nil {
+		extra = append(extra, delta)
+		loss += delta.Loss
+	}
+	for _, m := range all {
+		extra = append(extra, m.Model())
+		loss += m.Loss()
+	}
+	for _, m := range extra {
+		if len(m.Partitions) != len(parts) {
+			return nil, fmt.Errorf("segments disagree: %d and %d partitions", len(m.Partitions), len(parts))
+		}
+		for i, part := range m.Partitions {
+			parts[i].RowIDs = append(parts[i].RowIDs, part.RowIDs...)
+			parts[i].Codes = append(parts[i].Codes, part.Codes...)
+		}
+	}
+	model := base.Model()
+	merged, err := ivfpq.FromParts(model.Metric, model.Dim, model.Centroids, model.PQ, parts)
+	if err != nil {
+		return nil, err
+	}
+	merged.Loss = loss
+	stats["merged_segments"] += int64(len(w.segs))
+	if delta != nil {
+		stats["rows_indexed"] += int64(delta.Rows())
+	}
+	return lanceindex.ReplaceIVFPQ(ctx, ds, w.col.name, merged, w.name, uuids)
+}
+
 // readVectors reads a vector column's non-null values and their row
-// addresses.
-func readVectors(ctx context.Context, ds *lance.Dataset, col vectorColumn) ([]float32, []uint64, error) {
-	sc, err := ds.Scan(lance.ScanOptions{Columns: []int{col.index}, WithRowAddress: true})
+// addresses, from the given fragments (nil: all).
+func readVectors(ctx context.Context, ds *lance.Dataset, col vectorColumn, frags []uint64) ([]float32, []uint64, error) {
+	sc, err := ds.Scan(lance.ScanOptions{Columns: []int{col.index}, WithRowAddress: true, Fragments: frags})
 	if err != nil {
 		return nil, nil, err
 	}

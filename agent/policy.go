@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/indexspec"
 )
 
 // Policy is the maintenance a table gets. The agent has a global policy;
@@ -25,6 +26,12 @@ import (
 //	lancegate.index.metric                     l2 | cosine | dot
 //	lancegate.index.num_partitions             0 (√rows)
 //	lancegate.index.num_sub_vectors            0 (dim/16)
+//	lancegate.index.delta_min_rows             10000
+//	lancegate.index.max_segments               8
+//	lancegate.index.retrain_drift              1.5
+//
+// Keys under lancegate.indexes. are index declarations (CREATE INDEX,
+// package indexspec), not policy.
 //
 // A malformed value is ignored (and reported by Effective) rather than
 // stopping maintenance of the table.
@@ -48,6 +55,17 @@ type IndexPolicy struct {
 	// NumPartitions and NumSubVectors shape the IVF_PQ index; 0 picks
 	// ivfpq's defaults (√rows partitions, dim/16 sub-vectors).
 	NumPartitions, NumSubVectors int
+	// DeltaMinRows is how many unindexed rows (in fragments appended since
+	// an index was built) make a delta segment worth building; fewer are
+	// searched exactly. This applies to every index, declared or automatic.
+	DeltaMinRows uint64
+	// MaxSegments caps an index's segments: a delta that would exceed it
+	// merges all segments into one instead (same model, no retraining).
+	MaxSegments int
+	// RetrainDrift triggers retraining: when the new rows' mean IVF loss
+	// exceeds RetrainDrift × the indexed rows', the model no longer fits
+	// the data and the index is rebuilt from scratch over all rows.
+	RetrainDrift float64
 }
 
 // CompactionPolicy says when a table's fragments are rewritten.
@@ -85,7 +103,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		Compaction: CompactionPolicy{Enabled: true, MinFragments: 16, TargetRows: 1 << 20, MaxDeletedFraction: 0.1, MinInterval: time.Minute},
 		Cleanup:    CleanupPolicy{Enabled: true, OlderThan: 7 * 24 * time.Hour},
-		Index:      IndexPolicy{MinRows: 100_000, Metric: distance.L2},
+		Index:      IndexPolicy{MinRows: 100_000, Metric: distance.L2, DeltaMinRows: 10_000, MaxSegments: 8, RetrainDrift: 1.5},
 	}
 }
 
@@ -97,7 +115,7 @@ const configPrefix = "lancegate."
 func (p Policy) Effective(config map[string]string) (Policy, []error) {
 	var errs []error
 	for k, v := range config {
-		if !strings.HasPrefix(k, configPrefix) {
+		if !strings.HasPrefix(k, configPrefix) || strings.HasPrefix(k, indexspec.ConfigPrefix) {
 			continue
 		}
 		var err error
@@ -176,6 +194,30 @@ func (p Policy) Effective(config map[string]string) (Policy, []error) {
 				p.Index.NumPartitions = n
 			} else if err == nil {
 				p.Index.NumSubVectors = n
+			}
+		case "index.delta_min_rows":
+			var n uint64
+			if n, err = strconv.ParseUint(v, 10, 64); err == nil && n == 0 {
+				err = fmt.Errorf("want a positive row count")
+			}
+			if err == nil {
+				p.Index.DeltaMinRows = n
+			}
+		case "index.max_segments":
+			var n int
+			if n, err = strconv.Atoi(v); err == nil && n < 1 {
+				err = fmt.Errorf("want at least 1")
+			}
+			if err == nil {
+				p.Index.MaxSegments = n
+			}
+		case "index.retrain_drift":
+			var f float64
+			if f, err = strconv.ParseFloat(v, 64); err == nil && f < 1 {
+				err = fmt.Errorf("want a ratio of at least 1")
+			}
+			if err == nil {
+				p.Index.RetrainDrift = f
 			}
 		default:
 			err = fmt.Errorf("unknown key")

@@ -23,10 +23,12 @@ func TestPolicyEffective(t *testing.T) {
 			func(p Policy) bool {
 				return p.Compaction.MinFragments == 4 && p.Compaction.TargetRows == 1000 && p.Compaction.MaxDeletedFraction == 0.5
 			}, 0},
-		{"index", map[string]string{"lancegate.index.enabled": "true", "lancegate.index.min_rows": "5000", "lancegate.index.metric": "cosine", "lancegate.index.num_partitions": "64", "lancegate.index.num_sub_vectors": "16"},
+		{"index", map[string]string{"lancegate.index.enabled": "true", "lancegate.index.min_rows": "5000", "lancegate.index.metric": "cosine", "lancegate.index.num_partitions": "64", "lancegate.index.num_sub_vectors": "16",
+			"lancegate.index.delta_min_rows": "100", "lancegate.index.max_segments": "3", "lancegate.index.retrain_drift": "2", "lancegate.indexes.items_idx": `{"column":"v"}`},
 			func(p Policy) bool {
-				return p.Index == IndexPolicy{Enabled: true, MinRows: 5000, Metric: distance.Cosine, NumPartitions: 64, NumSubVectors: 16}
+				return p.Index == IndexPolicy{Enabled: true, MinRows: 5000, Metric: distance.Cosine, NumPartitions: 64, NumSubVectors: 16, DeltaMinRows: 100, MaxSegments: 3, RetrainDrift: 2}
 			}, 0},
+		{"bad segment policy", map[string]string{"lancegate.index.delta_min_rows": "0", "lancegate.index.max_segments": "0", "lancegate.index.retrain_drift": "0.5"}, func(p Policy) bool { return p == def }, 3},
 		{"bad index metric", map[string]string{"lancegate.index.metric": "manhattan", "lancegate.index.num_partitions": "-1"}, func(p Policy) bool { return p == def }, 2},
 		{"interval", map[string]string{"lancegate.compaction.min_interval": "0s"}, func(p Policy) bool { return p.Compaction.MinInterval == 0 }, 0},
 		{"retention", map[string]string{"lancegate.cleanup.older_than": "1h", "lancegate.cleanup.enabled": "true"}, func(p Policy) bool { return p.Cleanup.OlderThan == time.Hour }, 0},

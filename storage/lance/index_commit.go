@@ -37,6 +37,11 @@ type NewIndex struct {
 	DetailsValue   []byte
 	// Files lists the index directory's files with their sizes.
 	Files []IndexFile
+	// Replaces lists the UUIDs of index entries this one supersedes (the
+	// segments a merge or retrain combines); they leave the manifest in the
+	// same commit, recorded as the transaction's removed indices. The
+	// commit conflicts if one of them is gone by then.
+	Replaces []string
 }
 
 // CommitIndex records ix in the index section of a new version, as a
@@ -89,8 +94,27 @@ func (d *Dataset) CommitIndex(ctx context.Context, ix NewIndex) (*Dataset, error
 	for _, f := range ix.Files {
 		im.Files = append(im.Files, &pb.IndexFile{Path: f.Path, SizeBytes: f.Size})
 	}
+	replaced := map[string]bool{}
+	var removed []*pb.IndexMetadata
+	if len(ix.Replaces) > 0 {
+		sec, err := d.indices()
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range ix.Replaces {
+			replaced[r] = true
+		}
+		for _, old := range sec.GetIndices() {
+			if replaced[hyphenatedUUID(old.GetUuid().GetUuid())] {
+				removed = append(removed, proto.Clone(old).(*pb.IndexMetadata))
+			}
+		}
+		if len(removed) != len(replaced) {
+			return nil, fmt.Errorf("commit index %q: version %d lacks some of the indexes it replaces %v", ix.Name, d.Version(), ix.Replaces)
+		}
+	}
 	txn := &pb.Transaction{Operation: &pb.Transaction_CreateIndex_{CreateIndex: &pb.Transaction_CreateIndex{
-		NewIndices: []*pb.IndexMetadata{im},
+		NewIndices: []*pb.IndexMetadata{im}, RemovedIndices: removed,
 	}}}
 	return commit(ctx, d.store, d.root, d, commitSpec{
 		txn:    txn,
@@ -102,6 +126,18 @@ func (d *Dataset) CommitIndex(ctx context.Context, ix NewIndex) (*Dataset, error
 			}
 			if idx == nil {
 				idx = &pb.IndexSection{}
+			}
+			if len(replaced) > 0 {
+				kept := idx.Indices[:0]
+				for _, old := range idx.Indices {
+					if !replaced[hyphenatedUUID(old.GetUuid().GetUuid())] {
+						kept = append(kept, old)
+					}
+				}
+				if len(idx.Indices)-len(kept) != len(replaced) {
+					return nil, nil, fmt.Errorf("commit index %q: %w: an index it replaces was removed concurrently", ix.Name, ErrCommitConflict)
+				}
+				idx.Indices = kept
 			}
 			for _, old := range idx.Indices {
 				if old.GetName() != ix.Name {

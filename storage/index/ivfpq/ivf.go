@@ -249,10 +249,21 @@ func Build(ctx context.Context, vecs []float32, rowIDs []uint64, dim int, opts B
 		return nil, fmt.Errorf("ivfpq: build: %w", err)
 	}
 
+	if err := ix.fill(ctx, pqIn, rowIDs, assign, opts.Parallelism); err != nil {
+		return nil, err
+	}
+	ix.Precompute()
+	return ix, nil
+}
+
+// fill encodes the PQ input of n rows (residuals or raw vectors, as the
+// metric wants) and groups the codes into partitions by assign.
+func (ix *Index) fill(ctx context.Context, pqIn []float32, rowIDs []uint64, assign []int32, parallelism int) error {
+	n, dim, pq := len(rowIDs), ix.Dim, ix.PQ
 	m := pq.M
 	codes := make([]byte, n*m)
 	const chunk = 1024
-	parallelChunks((n+chunk-1)/chunk, opts.Parallelism, func() func(c int) {
+	parallelChunks((n+chunk-1)/chunk, parallelism, func() func(c int) {
 		return func(c int) {
 			if ctx.Err() != nil {
 				return
@@ -262,14 +273,14 @@ func Build(ctx context.Context, vecs []float32, rowIDs []uint64, dim int, opts B
 		}
 	})
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("ivfpq: build: encoding: %w", err)
+		return fmt.Errorf("ivfpq: build: encoding: %w", err)
 	}
-
-	counts := make([]int, opts.NumPartitions)
+	nlist := len(ix.Centroids) / dim
+	counts := make([]int, nlist)
 	for _, p := range assign {
 		counts[p]++
 	}
-	ix.Partitions = make([]Partition, opts.NumPartitions)
+	ix.Partitions = make([]Partition, nlist)
 	for p, c := range counts {
 		ix.Partitions[p] = Partition{RowIDs: make([]uint64, 0, c), Codes: make([]byte, 0, c*m)}
 	}
@@ -278,8 +289,59 @@ func Build(ctx context.Context, vecs []float32, rowIDs []uint64, dim int, opts B
 		part.RowIDs = append(part.RowIDs, rowIDs[i])
 		part.Codes = append(part.Codes, codes[i*m:(i+1)*m]...)
 	}
-	ix.Precompute()
-	return ix, nil
+	return nil
+}
+
+// Delta returns an index over new vectors that shares ix's centroids and
+// PQ codebook: what Lance calls a delta index, covering rows appended after
+// ix was trained without retraining anything. Its Loss is the new rows'
+// IVF loss, so Loss/rows compared with ix's says how far the new data has
+// drifted from the model (see agent's index policy). parallelism 0 means
+// GOMAXPROCS.
+func (ix *Index) Delta(ctx context.Context, vecs []float32, rowIDs []uint64, parallelism int) (*Index, error) {
+	dim := ix.Dim
+	if dim <= 0 || ix.PQ == nil || len(vecs)%dim != 0 || len(vecs)/dim != len(rowIDs) || len(rowIDs) == 0 {
+		return nil, fmt.Errorf("%w: Delta dim=%d len(vecs)=%d len(rowIDs)=%d", ErrInvalidArgument, dim, len(vecs), len(rowIDs))
+	}
+	if err := checkFinite(vecs); err != nil {
+		return nil, err
+	}
+	if parallelism <= 0 {
+		parallelism = runtime.GOMAXPROCS(0)
+	}
+	d := &Index{Metric: ix.Metric, Dim: dim, Centroids: ix.Centroids, PQ: ix.PQ}
+	data := vecs
+	if d.Metric == distance.Cosine {
+		data = append([]float32(nil), vecs...)
+		normalizeRows(data, dim)
+	}
+	n := len(rowIDs)
+	assign := make([]int32, n)
+	d.Loss = assignAll(data, dim, d.Centroids, d.coarseMetric(), assign, nil, parallelism)
+	pqIn := data
+	if d.residual() {
+		pqIn = make([]float32, len(data))
+		for i := range n {
+			c := d.Centroids[int(assign[i])*dim : (int(assign[i])+1)*dim]
+			for j, v := range data[i*dim : (i+1)*dim] {
+				pqIn[i*dim+j] = v - c[j]
+			}
+		}
+	}
+	if err := d.fill(ctx, pqIn, rowIDs, assign, parallelism); err != nil {
+		return nil, err
+	}
+	d.Precompute()
+	return d, nil
+}
+
+// Rows returns the number of rows the index holds.
+func (ix *Index) Rows() int {
+	n := 0
+	for _, p := range ix.Partitions {
+		n += len(p.RowIDs)
+	}
+	return n
 }
 
 // SearchOptions parameterises SearchWith.

@@ -57,7 +57,19 @@ type IVFPQ struct {
 	// ix is the searchable index built from the fields above by assemble;
 	// its partitions alias rowAddrs and codes.
 	ix *ivfpq.Index
+	// loss is the IVF loss the writer recorded (0 when absent).
+	loss float64
 }
+
+// Loss returns the IVF k-means loss recorded with the index (the sum of
+// its rows' distances to their centroids), or 0 when the writer did not
+// record one.
+func (x *IVFPQ) Loss() float64 { return x.loss }
+
+// Model returns the loaded index as an ivfpq.Index, to search it directly
+// or to encode a delta over its centroids and codebook (ivfpq.(*Index).Delta).
+// It must not be modified.
+func (x *IVFPQ) Model() *ivfpq.Index { return x.ix }
 
 // Hit is one search result.
 type Hit struct {
@@ -183,6 +195,7 @@ func (x *IVFPQ) readIndexFile(ctx context.Context, st objstore.Store, f *datafil
 		return fmt.Errorf("%w: %s: centroids shape %v", lance.ErrCorrupt, f.Key, shape)
 	}
 	x.nlist, x.dim, x.centroids = int(shape[0]), int(shape[1]), data
+	x.loss = ivf.GetLoss()
 	return nil
 }
 

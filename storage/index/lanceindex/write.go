@@ -46,6 +46,13 @@ var indexFileVersion = datafile.V2_2
 // indexed all rows of those fragments (rows the index does not hold are
 // never searched by pylance). It returns the dataset at the new version.
 func WriteIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivfpq.Index, name string) (*lance.Dataset, error) {
+	return ReplaceIVFPQ(ctx, ds, column, ix, name, nil)
+}
+
+// ReplaceIVFPQ is WriteIVFPQ committing ix in place of the index entries
+// whose UUIDs replaces lists (a merge or retrain of an index's segments),
+// in one commit.
+func ReplaceIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivfpq.Index, name string, replaces []string) (*lance.Dataset, error) {
 	if err := checkWritable(ds, column, ix); err != nil {
 		return nil, fmt.Errorf("write index %q: %w", name, err)
 	}
@@ -86,6 +93,7 @@ func WriteIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivfpq
 			{Path: auxFile, Size: uint64(len(auxBytes))},
 			{Path: indexFile, Size: uint64(len(idxBytes))},
 		},
+		Replaces: replaces,
 	})
 	if err != nil {
 		if lance.IsConflict(err) {

@@ -1,0 +1,209 @@
+package agent
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/lancegate/lancegate/storage/catalog"
+	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/indexspec"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
+	"github.com/lancegate/lancegate/storage/lance"
+	"github.com/lancegate/lancegate/storage/objstore"
+)
+
+// appendClustered appends n rows with ids from first: vectors around one
+// of 8 centres, shifted by shift in every coordinate.
+func appendClustered(t *testing.T, ds *lance.Dataset, first, n, dim int, shift float32, seed uint64) (*lance.Dataset, [][]float32) {
+	t.Helper()
+	schema := ds.Schema().Arrow()
+	r := rand.New(rand.NewPCG(seed, 9))
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	var vecs [][]float32
+	for i := first; i < first+n; i++ {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		lb := b.Field(1).(*array.FixedSizeListBuilder)
+		lb.Append(true)
+		c := float32(i%8) * 3
+		v := make([]float32, dim)
+		for d := range v {
+			v[d] = c + shift + float32(r.NormFloat64())
+		}
+		lb.ValueBuilder().(*array.Float32Builder).AppendValues(v, nil)
+		vecs = append(vecs, v)
+	}
+	rec := b.NewRecord()
+	rr, _ := array.NewRecordReader(schema, []arrow.Record{rec})
+	rec.Release()
+	defer rr.Release()
+	next, err := ds.Append(context.Background(), rr, lance.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next, vecs
+}
+
+// checkExact searches ds through its index segments with every partition
+// probed and a generous refine, and compares with brute force: the
+// segments hold the right row addresses.
+func checkExact(t *testing.T, ds *lance.Dataset, vecs [][]float32, name string) {
+	t.Helper()
+	ctx := context.Background()
+	infos, err := ds.Indexes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var segs []lanceindex.Segment
+	for _, info := range infos {
+		if info.Name != name {
+			continue
+		}
+		ix, err := lanceindex.OpenIVFPQ(ctx, ds, info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs = append(segs, lanceindex.Segment{Index: ix, Info: info})
+	}
+	for _, qi := range []int{0, len(vecs) / 2, len(vecs) - 1} {
+		q := vecs[qi]
+		rows, _, err := lanceindex.Query(ctx, ds, segs, lanceindex.QueryOptions{Query: q, K: 5, RefineFactor: 50, NProbes: 1000, Columns: []int{0, 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type hit struct {
+			id int64
+			d  float32
+		}
+		var got []hit
+		for {
+			rec, err := rows.Next(ctx)
+			if err != nil {
+				break
+			}
+			ids := rec.Column(0).(*array.Int64)
+			vs := rec.Column(1).(*array.FixedSizeList).ListValues().(*array.Float32).Float32Values()
+			dim := len(q)
+			for i := range int(rec.NumRows()) {
+				got = append(got, hit{ids.Value(i), distance.L2.Distance(q, vs[i*dim:(i+1)*dim])})
+			}
+			rec.Release()
+		}
+		rows.Close()
+		slices.SortFunc(got, func(a, b hit) int {
+			if a.d < b.d {
+				return -1
+			}
+			if a.d > b.d {
+				return 1
+			}
+			return 0
+		})
+		if len(got) < 5 || got[0].id != int64(qi) {
+			t.Fatalf("query %d: nearest rows %v", qi, got[:min(5, len(got))])
+		}
+	}
+}
+
+func segmentsOf(t *testing.T, ds *lance.Dataset, name string) [][]uint32 {
+	t.Helper()
+	infos, err := ds.Indexes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]uint32
+	for _, info := range infos {
+		if info.Name == name {
+			out = append(out, info.Fragments)
+		}
+	}
+	return out
+}
+
+// TestIndexSegments: a declared index gets delta segments for appended
+// rows, merges them past max_segments, and is retrained when new rows
+// drift from its model; every step commits and searches correctly.
+func TestIndexSegments(t *testing.T) {
+	ctx := context.Background()
+	cat := catalog.New(objstore.NewMemory(), nil)
+	const dim = 16
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
+	}, nil)
+	ds, err := cat.Create(ctx, "items", schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, all := appendClustered(t, ds, 0, 2000, dim, 0, 1)
+	spec := indexspec.Spec{Name: "items_idx", Column: "vec", Type: indexspec.IVFPQ, Metric: "l2", NumPartitions: 8, NumSubVectors: 4}
+	val, _ := spec.Encode()
+	if ds, err = ds.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := IndexPolicy{DeltaMinRows: 200, MaxSegments: 2, RetrainDrift: 1.5}
+	ix := IVFPQIndexer{}
+	build := func(want string) map[string]int64 {
+		t.Helper()
+		reason, ok, err := ix.NeedsIndex(ctx, ds, p)
+		if err != nil || !ok {
+			t.Fatalf("NeedsIndex before %s: %q %v %v", want, reason, ok, err)
+		}
+		var stats map[string]int64
+		if ds, stats, err = ix.BuildIndex(ctx, ds, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := ix.NeedsIndex(ctx, ds, p); ok {
+			t.Fatalf("NeedsIndex after %s: still true", want)
+		}
+		t.Logf("%s: %v (%s)", want, stats, reason)
+		return stats
+	}
+	build("initial build")
+	if segs := segmentsOf(t, ds, "items_idx"); len(segs) != 1 {
+		t.Fatalf("after the build: %v", segs)
+	}
+	// 100 rows: below delta_min_rows, searched exactly, no work.
+	var more [][]float32
+	ds, more = appendClustered(t, ds, 2000, 100, dim, 0, 2)
+	all = append(all, more...)
+	if _, ok, _ := ix.NeedsIndex(ctx, ds, p); ok {
+		t.Fatal("NeedsIndex with 100 unindexed rows (threshold 200)")
+	}
+	ds, more = appendClustered(t, ds, 2100, 200, dim, 0, 3)
+	all = append(all, more...)
+	if st := build("delta"); st["deltas"] != 1 {
+		t.Errorf("stats %v, want a delta", st)
+	}
+	segs := segmentsOf(t, ds, "items_idx")
+	if len(segs) != 2 || !slices.Equal(segs[1], []uint32{1, 2}) {
+		t.Fatalf("after the delta: %v", segs)
+	}
+	checkExact(t, ds, all, "items_idx")
+
+	ds, more = appendClustered(t, ds, 2300, 300, dim, 0, 4)
+	all = append(all, more...)
+	if st := build("merge"); st["merged_segments"] != 2 {
+		t.Errorf("stats %v, want a merge of 2 segments", st)
+	}
+	if segs := segmentsOf(t, ds, "items_idx"); len(segs) != 1 || len(segs[0]) != 4 {
+		t.Fatalf("after the merge: %v", segs)
+	}
+	checkExact(t, ds, all, "items_idx")
+
+	ds, more = appendClustered(t, ds, 2600, 400, dim, 40, 5)
+	all = append(all, more...)
+	if st := build("retrain"); st["retrained"] != 1 {
+		t.Errorf("stats %v, want a retrain", st)
+	}
+	if segs := segmentsOf(t, ds, "items_idx"); len(segs) != 1 || len(segs[0]) != 5 {
+		t.Fatalf("after the retrain: %v", segs)
+	}
+	checkExact(t, ds, all, "items_idx")
+}
