@@ -11,6 +11,7 @@ import (
 
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/jobs"
 	"github.com/lancegate/lancegate/storage/lance"
 )
@@ -261,9 +262,16 @@ func (r *Runner) work(ctx context.Context, spec JobSpec) (outcome, error) {
 }
 
 func (r *Runner) compact(ctx context.Context, ds *lance.Dataset, p CompactionPolicy) (*lance.Dataset, map[string]int64, error) {
+	// Fragments under vector indexes are compacted too when every index
+	// of the table can be remapped (IVF_PQ); otherwise they are left alone.
+	remap, err := lanceindex.Remapper(ctx, ds)
+	if err != nil {
+		return nil, nil, err
+	}
 	next, st, err := ds.Compact(ctx, lance.CompactOptions{
 		TargetRowsPerFragment:         p.TargetRows,
 		MaterializeDeletionsThreshold: p.MaxDeletedFraction,
+		RemapIndex:                    remap,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -274,6 +282,7 @@ func (r *Runner) compact(ctx context.Context, ds *lance.Dataset, p CompactionPol
 		"files_removed":     int64(st.FilesRemoved),
 		"files_added":       int64(st.FilesAdded),
 		"rows_rewritten":    int64(st.RowsRewritten),
+		"indexes_remapped":  int64(st.IndexesRemapped),
 	}, nil
 }
 

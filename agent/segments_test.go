@@ -2,10 +2,16 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -206,4 +212,110 @@ func TestIndexSegments(t *testing.T) {
 		t.Fatalf("after the retrain: %v", segs)
 	}
 	checkExact(t, ds, all, "items_idx")
+}
+
+// TestCompactionRemapsIndex: compaction rewrites fragments an index
+// covers (never mixing them with unindexed ones), the index is rewritten
+// with remapped row addresses in the same commit, deleted rows leave it,
+// searches stay exact, and pylance reads the result.
+func TestCompactionRemapsIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := objstore.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New(store, nil)
+	const dim = 16
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
+	}, nil)
+	ds, err := cat.Create(ctx, "items", schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all [][]float32
+	for i := range 10 {
+		var more [][]float32
+		ds, more = appendClustered(t, ds, i*200, 200, dim, 0, uint64(i))
+		all = append(all, more...)
+	}
+	spec := indexspec.Spec{Name: "items_idx", Column: "vec", Type: indexspec.IVFPQ, Metric: "l2", NumPartitions: 8, NumSubVectors: 4}
+	val, _ := spec.Encode()
+	if ds, err = ds.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _, err = (IVFPQIndexer{}).BuildIndex(ctx, ds, IndexPolicy{}); err != nil {
+		t.Fatal(err)
+	}
+	// Delete rows 5 and 417 (fragments 0 and 2), then append 3 unindexed fragments.
+	if ds, err = ds.Delete(ctx, map[uint64]*roaring.Bitmap{0: roaring.BitmapOf(5), 2: roaring.BitmapOf(17)}, "id in (5, 417)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 10; i < 13; i++ {
+		var more [][]float32
+		ds, more = appendClustered(t, ds, i*200, 200, dim, 0, uint64(i))
+		all = append(all, more...)
+	}
+	before := segmentsOf(t, ds, "items_idx")
+	r := NewRunner(cat, RunnerConfig{Policy: testPolicy(), Logger: quiet})
+	next, stats, err := r.compact(ctx, ds, CompactionPolicy{TargetRows: 1 << 20, MaxDeletedFraction: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds = next
+	t.Logf("compaction: %v; index fragments %v → %v", stats, before, segmentsOf(t, ds, "items_idx"))
+	if stats["indexes_remapped"] != 1 || stats["fragments_removed"] != 13 || stats["fragments_added"] != 2 {
+		t.Fatalf("stats %v", stats)
+	}
+	frags := ds.Fragments()
+	segs := segmentsOf(t, ds, "items_idx")
+	if len(frags) != 2 || len(segs) != 1 || !slices.Equal(segs[0], []uint32{uint32(frags[0].ID)}) || frags[0].Rows() != 1998 || frags[1].Rows() != 600 {
+		t.Fatalf("fragments %+v, index covers %v", frags, segs)
+	}
+	infos, _ := ds.Indexes()
+	x, err := lanceindex.OpenIVFPQ(ctx, ds, infos[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Len() != 1998 {
+		t.Errorf("remapped index holds %d rows, want 1998 (deleted rows dropped)", x.Len())
+	}
+	checkExact(t, ds, all, "items_idx")
+	// The next compaction has nothing to do.
+	if again, st, err := r.compact(ctx, ds, CompactionPolicy{TargetRows: 1 << 20, MaxDeletedFraction: 0.1}); err != nil || again.Version() != ds.Version() {
+		t.Errorf("second compaction: %v %v", st, err)
+	}
+	checkPylanceSearch(t, filepath.Join(dir, "items.lance"), "items_idx", 1998+600, 1998)
+}
+
+// checkPylanceSearch has pylance open the dataset, list the index and
+// search with it (when LANCEGATE_PYTHON is set; required under make test).
+func checkPylanceSearch(t *testing.T, path, index string, rows, indexed int) {
+	t.Helper()
+	py := os.Getenv("LANCEGATE_PYTHON")
+	if py == "" {
+		if os.Getenv("LANCEGATE_REQUIRE_INTEROP") == "1" {
+			t.Fatal("LANCEGATE_PYTHON is not set")
+		}
+		return
+	}
+	script := `import sys, lance
+ds = lance.dataset(sys.argv[1])
+names = [i["name"] for i in ds.list_indices()]
+assert sys.argv[2] in names, names
+assert ds.count_rows() == int(sys.argv[3]), ds.count_rows()
+q = ds.take([0], columns=["vec"]).column("vec")[0].as_py()
+t = ds.to_table(nearest={"column": "vec", "q": q, "k": 5, "nprobes": 8, "refine_factor": 10})
+assert t.column("id")[0].as_py() == 0, t.column("id")
+st = ds.stats.index_stats(sys.argv[2])
+assert st["num_indexed_rows"] == int(sys.argv[4]), st
+print(t.num_rows, t.column("id")[0].as_py(), st["num_indexed_rows"], st["num_unindexed_rows"])
+`
+	out, err := exec.Command(py, "-c", script, path, index, fmt.Sprint(rows), fmt.Sprint(indexed)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pylance: %v\n%s", err, out)
+	}
+	t.Logf("pylance: %s", strings.TrimSpace(string(out)))
 }

@@ -48,6 +48,11 @@ type CompactOptions struct {
 	// Mem allocates the batches in flight; nil means
 	// memory.DefaultAllocator.
 	Mem memory.Allocator
+	// RemapIndex, when set, lets compaction rewrite fragments that indexes
+	// cover: runs never mix fragments of different coverage, and each index
+	// entry over rewritten fragments is rewritten by RemapIndex and swapped
+	// in by the same commit (remap.go). Nil leaves indexed fragments alone.
+	RemapIndex IndexRemapper
 }
 
 func (o CompactOptions) withDefaults() CompactOptions {
@@ -83,13 +88,16 @@ type CompactStats struct {
 	ReadVersion uint64
 	// Version is the version it committed (0 when there was nothing to do).
 	Version uint64
+	// IndexesRemapped counts the index entries rewritten for the moved rows.
+	IndexesRemapped uint64
 }
 
 // Compact rewrites small and heavily deleted fragments into fewer, larger
 // ones and commits them as one Rewrite transaction, which pylance shows as
 // "Rewrite" in its history. Rows keep their order; deleted rows are dropped;
-// new fragments take fresh ids. Fragments that an index covers are left
-// alone, because lancegate cannot yet remap index row addresses.
+// new fragments take fresh ids. Fragments that an index covers are
+// rewritten only with opts.RemapIndex, which rewrites the index entries to
+// match (see remap.go); otherwise they are left alone.
 //
 // With nothing to compact it returns d itself and zero stats, committing
 // nothing. A concurrent commit that changed or removed a fragment being
@@ -105,9 +113,23 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (*Dataset, C
 	if err != nil {
 		return nil, CompactStats{}, fmt.Errorf("compact: %w", err)
 	}
-	plan := planCompaction(metrics, indexCoverage(idx.GetIndices()), opts)
+	key := func(id uint64) (string, bool) { return "", true }
+	if covered := indexCoverage(idx.GetIndices()); opts.RemapIndex == nil {
+		key = func(id uint64) (string, bool) { return "", !covered(id) }
+	} else if keys, ok := coverageKeys(idx.GetIndices()); ok {
+		key = func(id uint64) (string, bool) { return keys(id), true }
+	} else {
+		key = func(id uint64) (string, bool) { return "", !covered(id) }
+	}
+	plan := planCompaction(metrics, key, opts)
 	if len(plan) == 0 {
 		return d, CompactStats{}, nil
+	}
+	remapNeeded := false
+	for _, g := range plan {
+		if k, _ := key(g[0].Id); k != "" {
+			remapNeeded = true
+		}
 	}
 
 	stats := CompactStats{ReadVersion: d.Version()}
@@ -138,8 +160,37 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (*Dataset, C
 	// pylance writes only the groups; the top-level old_fragments and
 	// new_fragments are deprecated. New fragments carry id 0 ("assign at
 	// commit"), as appended ones do: their ids depend on the manifest the
-	// commit lands on.
-	txn := &pb.Transaction{Operation: &pb.Transaction_Rewrite_{Rewrite: &pb.Transaction_Rewrite{Groups: groups}}}
+	// commit lands on. When indexes must be remapped, the row addresses
+	// written into their files need the ids first: they are reserved by a
+	// commit of their own, as pylance does.
+	var replaced map[string]*pb.IndexMetadata
+	var rewritten []*pb.Transaction_Rewrite_RewrittenIndex
+	if remapNeeded {
+		n := 0
+		for _, g := range groups {
+			n += len(g.NewFragments)
+		}
+		first, err := d.reserveFragments(ctx, n)
+		if err != nil {
+			cleanup(d.store, written)
+			return nil, CompactStats{}, fmt.Errorf("compact: reserving fragment ids: %w", err)
+		}
+		for _, g := range groups {
+			g.NewFragments = numberFragments(g.NewFragments, first)
+			first += uint64(len(g.NewFragments))
+		}
+		m, err := d.newRemapping(ctx, groups)
+		if err == nil {
+			var files []string
+			replaced, rewritten, files, err = d.remapIndexes(ctx, idx.GetIndices(), m, groups, opts.RemapIndex)
+			written = append(written, files...)
+		}
+		if err != nil {
+			cleanup(d.store, written)
+			return nil, CompactStats{}, fmt.Errorf("compact: %w", err)
+		}
+	}
+	txn := &pb.Transaction{Operation: &pb.Transaction_Rewrite_{Rewrite: &pb.Transaction_Rewrite{Groups: groups, RewrittenIndices: rewritten}}}
 	ds, err := commit(ctx, d.store, d.root, d, commitSpec{
 		txn:     txn,
 		format:  d.format,
@@ -154,10 +205,27 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (*Dataset, C
 			if err := requireUnchanged(latest, d.manifest, ids); err != nil {
 				return nil, nil, err
 			}
-			if idx != nil && indicesCover(idx.Indices, old) {
-				return nil, nil, fmt.Errorf("%w: version %d indexes fragments this compaction rewrites", ErrCommitConflict, latest.Version)
+			if idx != nil {
+				var others []*pb.IndexMetadata
+				found := 0
+				for i, im := range idx.Indices {
+					if nim, ok := replaced[hyphenatedUUID(im.GetUuid().GetUuid())]; ok {
+						idx.Indices[i] = proto.Clone(nim).(*pb.IndexMetadata)
+						found++
+						continue
+					}
+					others = append(others, im)
+				}
+				if found != len(replaced) {
+					return nil, nil, fmt.Errorf("%w: an index this compaction remaps changed since version %d", ErrCommitConflict, d.Version())
+				}
+				if indicesCover(others, old) {
+					return nil, nil, fmt.Errorf("%w: version %d indexes fragments this compaction rewrites", ErrCommitConflict, latest.Version)
+				}
+			} else if len(replaced) > 0 {
+				return nil, nil, fmt.Errorf("%w: the indexes this compaction remaps were dropped", ErrCommitConflict)
 			}
-			latest.Fragments = replaceGroups(latest.Fragments, groups, nextFragmentID(latest))
+			latest.Fragments = replaceGroups(latest.Fragments, groups, nextFragmentID(latest), remapNeeded)
 			return latest, idx, nil
 		},
 	})
@@ -165,6 +233,7 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (*Dataset, C
 		return nil, CompactStats{}, fmt.Errorf("compact: %w", err)
 	}
 	stats.Version = ds.Version()
+	stats.IndexesRemapped = uint64(len(rewritten))
 	slog.Debug("lance: compacted", "root", d.root, "read_version", stats.ReadVersion, "version", stats.Version,
 		"fragments_removed", stats.FragmentsRemoved, "fragments_added", stats.FragmentsAdded, "rows", stats.RowsRewritten)
 	return ds, stats, nil
@@ -217,23 +286,27 @@ func (d *Dataset) fragmentMetrics(ctx context.Context) ([]fragmentMetrics, error
 }
 
 // planCompaction groups fragments to rewrite, as Lance's plan_compaction
-// does:
+// does. key gives a fragment's index coverage (runs break where it
+// changes) and whether it may be rewritten at all:
 //
 //   - a fragment is a candidate when it has deletions above the threshold
 //     (it is then worth rewriting even alone) or fewer physical rows than
 //     the target (worth rewriting only together with a neighbour);
 //   - contiguous runs of candidates, in manifest order, form bins; a
-//     fragment an index covers, or whose row count is unknown, ends a run
-//     and is never a candidate;
+//     fragment key refuses (covered by an index no one remaps), or whose
+//     row count is unknown, ends a run and is never a candidate, and a
+//     change of index coverage ends a run, so that every new fragment is
+//     covered by exactly the indexes its rows were;
 //   - a bin of one fragment that is not worth rewriting alone is dropped;
 //   - each remaining bin is cut, from its start, into groups of at least
 //     target live rows, the remainder going to the last group.
 //
 // The writer then cuts each group into fragments of at most target rows.
-func planCompaction(metrics []fragmentMetrics, indexed func(id uint64) bool, opts CompactOptions) [][]*pb.DataFragment {
+func planCompaction(metrics []fragmentMetrics, key func(id uint64) (string, bool), opts CompactOptions) [][]*pb.DataFragment {
 	target := opts.TargetRowsPerFragment
 	var plan [][]*pb.DataFragment
 	var run []fragmentMetrics
+	runKey := ""
 	alone := false
 	flush := func() {
 		if len(run) > 1 || (len(run) == 1 && alone) {
@@ -242,10 +315,15 @@ func planCompaction(metrics []fragmentMetrics, indexed func(id uint64) bool, opt
 		run, alone = nil, false
 	}
 	for _, m := range metrics {
-		if m.physical == 0 || indexed(m.frag.Id) {
+		k, ok := key(m.frag.Id)
+		if m.physical == 0 || !ok {
 			flush()
 			continue
 		}
+		if len(run) > 0 && k != runKey {
+			flush()
+		}
+		runKey = k
 		heavy := m.deleted > 0 && float64(m.deleted)/float64(m.physical) > opts.MaterializeDeletionsThreshold
 		if !heavy && m.physical >= target {
 			flush()
@@ -306,12 +384,17 @@ func (d *Dataset) rewriteFragments(ctx context.Context, old []*pb.DataFragment, 
 // replaceGroups puts each group's new fragments, numbered from next on, in
 // place of its old ones, at the position of the first old one still in
 // frags.
-func replaceGroups(frags []*pb.DataFragment, groups []*pb.Transaction_Rewrite_RewriteGroup, next uint64) []*pb.DataFragment {
+func replaceGroups(frags []*pb.DataFragment, groups []*pb.Transaction_Rewrite_RewriteGroup, next uint64, reserved bool) []*pb.DataFragment {
 	groupOf := map[uint64]int{}
 	numbered := make([][]*pb.DataFragment, len(groups))
 	for g, grp := range groups {
 		for _, f := range grp.OldFragments {
 			groupOf[f.Id] = g
+		}
+		if reserved {
+			// Ids were reserved by an earlier commit and are already set.
+			numbered[g] = numberFragments(grp.NewFragments, grp.NewFragments[0].Id)
+			continue
 		}
 		numbered[g] = numberFragments(grp.NewFragments, next)
 		next += uint64(len(grp.NewFragments))

@@ -85,11 +85,16 @@
 //  1. A fragment is a candidate if its deleted share exceeds
 //     MaterializeDeletionsThreshold (worth rewriting alone), or if it has
 //     fewer physical rows than TargetRowsPerFragment (worth rewriting only
-//     with a neighbour). Fragments an index covers are never candidates:
-//     compaction changes row addresses and lancegate does not remap index
-//     entries yet (that comes with the vector index work).
-//  2. Contiguous runs of candidates, in manifest order, form bins; a bin of
-//     one fragment that is not worth rewriting alone is dropped.
+//     with a neighbour). Compaction changes row addresses, so fragments an
+//     index covers are candidates only when CompactOptions.RemapIndex can
+//     rewrite the index (remap.go: fragment ids reserved by a
+//     ReserveFragments commit, index files rewritten with remapped
+//     addresses, entries swapped by the Rewrite and recorded in its
+//     rewritten_indices, as pylance does).
+//  2. Contiguous runs of candidates, in manifest order, form bins (a change
+//     of index coverage ends one, so a new fragment is covered by exactly
+//     the indexes its rows were); a bin of one fragment that is not worth
+//     rewriting alone is dropped.
 //  3. Each bin is cut into groups of at least the target live rows (the
 //     last group takes the rest), and each group is read through the
 //     scanner (deletions applied, every column, in order) and written, in

@@ -16,6 +16,7 @@ package pb
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	anypb "google.golang.org/protobuf/types/known/anypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -590,12 +591,13 @@ func (x *Transaction_CreateIndex) GetRemovedIndices() []*IndexMetadata {
 
 // Rewrite is a compaction.
 type Transaction_Rewrite struct {
-	state         protoimpl.MessageState              `protogen:"open.v1"`
-	OldFragments  []*DataFragment                     `protobuf:"bytes,1,rep,name=old_fragments,json=oldFragments,proto3" json:"old_fragments,omitempty"`
-	NewFragments  []*DataFragment                     `protobuf:"bytes,2,rep,name=new_fragments,json=newFragments,proto3" json:"new_fragments,omitempty"`
-	Groups        []*Transaction_Rewrite_RewriteGroup `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state            protoimpl.MessageState                `protogen:"open.v1"`
+	OldFragments     []*DataFragment                       `protobuf:"bytes,1,rep,name=old_fragments,json=oldFragments,proto3" json:"old_fragments,omitempty"`
+	NewFragments     []*DataFragment                       `protobuf:"bytes,2,rep,name=new_fragments,json=newFragments,proto3" json:"new_fragments,omitempty"`
+	Groups           []*Transaction_Rewrite_RewriteGroup   `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
+	RewrittenIndices []*Transaction_Rewrite_RewrittenIndex `protobuf:"bytes,4,rep,name=rewritten_indices,json=rewrittenIndices,proto3" json:"rewritten_indices,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Transaction_Rewrite) Reset() {
@@ -645,6 +647,13 @@ func (x *Transaction_Rewrite) GetNewFragments() []*DataFragment {
 func (x *Transaction_Rewrite) GetGroups() []*Transaction_Rewrite_RewriteGroup {
 	if x != nil {
 		return x.Groups
+	}
+	return nil
+}
+
+func (x *Transaction_Rewrite) GetRewrittenIndices() []*Transaction_Rewrite_RewrittenIndex {
+	if x != nil {
+		return x.RewrittenIndices
 	}
 	return nil
 }
@@ -1167,12 +1176,90 @@ func (x *Transaction_Rewrite_RewriteGroup) GetNewFragments() []*DataFragment {
 	return nil
 }
 
+// RewrittenIndex records an index whose files compaction rewrote
+// with remapped row addresses under a new uuid.
+type Transaction_Rewrite_RewrittenIndex struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OldId           *UUID                  `protobuf:"bytes,1,opt,name=old_id,json=oldId,proto3" json:"old_id,omitempty"`
+	NewId           *UUID                  `protobuf:"bytes,2,opt,name=new_id,json=newId,proto3" json:"new_id,omitempty"`
+	NewIndexDetails *anypb.Any             `protobuf:"bytes,3,opt,name=new_index_details,json=newIndexDetails,proto3" json:"new_index_details,omitempty"`
+	NewIndexVersion uint32                 `protobuf:"varint,4,opt,name=new_index_version,json=newIndexVersion,proto3" json:"new_index_version,omitempty"`
+	NewIndexFiles   []*IndexFile           `protobuf:"bytes,5,rep,name=new_index_files,json=newIndexFiles,proto3" json:"new_index_files,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) Reset() {
+	*x = Transaction_Rewrite_RewrittenIndex{}
+	mi := &file_transaction_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Transaction_Rewrite_RewrittenIndex) ProtoMessage() {}
+
+func (x *Transaction_Rewrite_RewrittenIndex) ProtoReflect() protoreflect.Message {
+	mi := &file_transaction_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Transaction_Rewrite_RewrittenIndex.ProtoReflect.Descriptor instead.
+func (*Transaction_Rewrite_RewrittenIndex) Descriptor() ([]byte, []int) {
+	return file_transaction_proto_rawDescGZIP(), []int{0, 4, 1}
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) GetOldId() *UUID {
+	if x != nil {
+		return x.OldId
+	}
+	return nil
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) GetNewId() *UUID {
+	if x != nil {
+		return x.NewId
+	}
+	return nil
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) GetNewIndexDetails() *anypb.Any {
+	if x != nil {
+		return x.NewIndexDetails
+	}
+	return nil
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) GetNewIndexVersion() uint32 {
+	if x != nil {
+		return x.NewIndexVersion
+	}
+	return 0
+}
+
+func (x *Transaction_Rewrite_RewrittenIndex) GetNewIndexFiles() []*IndexFile {
+	if x != nil {
+		return x.NewIndexFiles
+	}
+	return nil
+}
+
 var File_transaction_proto protoreflect.FileDescriptor
 
 const file_transaction_proto_rawDesc = "" +
 	"\n" +
-	"\x11transaction.proto\x12\vlance.table\x1a\n" +
-	"file.proto\x1a\vtable.proto\"\xb0\x1b\n" +
+	"\x11transaction.proto\x12\vlance.table\x1a\x19google/protobuf/any.proto\x1a\n" +
+	"file.proto\x1a\vtable.proto\"\xa3\x1e\n" +
 	"\vTransaction\x12!\n" +
 	"\fread_version\x18\x01 \x01(\x04R\vreadVersion\x12\x12\n" +
 	"\x04uuid\x18\x02 \x01(\tR\x04uuid\x12\x10\n" +
@@ -1214,14 +1301,21 @@ const file_transaction_proto_rawDesc = "" +
 	"\vCreateIndex\x12;\n" +
 	"\vnew_indices\x18\x01 \x03(\v2\x1a.lance.table.IndexMetadataR\n" +
 	"newIndices\x12C\n" +
-	"\x0fremoved_indices\x18\x02 \x03(\v2\x1a.lance.table.IndexMetadataR\x0eremovedIndices\x1a\xe1\x02\n" +
+	"\x0fremoved_indices\x18\x02 \x03(\v2\x1a.lance.table.IndexMetadataR\x0eremovedIndices\x1a\xd4\x05\n" +
 	"\aRewrite\x12>\n" +
 	"\rold_fragments\x18\x01 \x03(\v2\x19.lance.table.DataFragmentR\foldFragments\x12>\n" +
 	"\rnew_fragments\x18\x02 \x03(\v2\x19.lance.table.DataFragmentR\fnewFragments\x12E\n" +
-	"\x06groups\x18\x03 \x03(\v2-.lance.table.Transaction.Rewrite.RewriteGroupR\x06groups\x1a\x8e\x01\n" +
+	"\x06groups\x18\x03 \x03(\v2-.lance.table.Transaction.Rewrite.RewriteGroupR\x06groups\x12\\\n" +
+	"\x11rewritten_indices\x18\x04 \x03(\v2/.lance.table.Transaction.Rewrite.RewrittenIndexR\x10rewrittenIndices\x1a\x8e\x01\n" +
 	"\fRewriteGroup\x12>\n" +
 	"\rold_fragments\x18\x01 \x03(\v2\x19.lance.table.DataFragmentR\foldFragments\x12>\n" +
-	"\rnew_fragments\x18\x02 \x03(\v2\x19.lance.table.DataFragmentR\fnewFragments\x1a\x8b\x02\n" +
+	"\rnew_fragments\x18\x02 \x03(\v2\x19.lance.table.DataFragmentR\fnewFragments\x1a\x92\x02\n" +
+	"\x0eRewrittenIndex\x12(\n" +
+	"\x06old_id\x18\x01 \x01(\v2\x11.lance.table.UUIDR\x05oldId\x12(\n" +
+	"\x06new_id\x18\x02 \x01(\v2\x11.lance.table.UUIDR\x05newId\x12@\n" +
+	"\x11new_index_details\x18\x03 \x01(\v2\x14.google.protobuf.AnyR\x0fnewIndexDetails\x12*\n" +
+	"\x11new_index_version\x18\x04 \x01(\rR\x0fnewIndexVersion\x12>\n" +
+	"\x0fnew_index_files\x18\x05 \x03(\v2\x16.lance.table.IndexFileR\rnewIndexFiles\x1a\x8b\x02\n" +
 	"\x05Merge\x127\n" +
 	"\tfragments\x18\x01 \x03(\v2\x19.lance.table.DataFragmentR\tfragments\x12)\n" +
 	"\x06schema\x18\x02 \x03(\v2\x11.lance.file.FieldR\x06schema\x12[\n" +
@@ -1268,34 +1362,38 @@ func file_transaction_proto_rawDescGZIP() []byte {
 	return file_transaction_proto_rawDescData
 }
 
-var file_transaction_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_transaction_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_transaction_proto_goTypes = []any{
-	(*Transaction)(nil),                      // 0: lance.table.Transaction
-	(*Transaction_Append)(nil),               // 1: lance.table.Transaction.Append
-	(*Transaction_Delete)(nil),               // 2: lance.table.Transaction.Delete
-	(*Transaction_Overwrite)(nil),            // 3: lance.table.Transaction.Overwrite
-	(*Transaction_CreateIndex)(nil),          // 4: lance.table.Transaction.CreateIndex
-	(*Transaction_Rewrite)(nil),              // 5: lance.table.Transaction.Rewrite
-	(*Transaction_Merge)(nil),                // 6: lance.table.Transaction.Merge
-	(*Transaction_Project)(nil),              // 7: lance.table.Transaction.Project
-	(*Transaction_Restore)(nil),              // 8: lance.table.Transaction.Restore
-	(*Transaction_ReserveFragments)(nil),     // 9: lance.table.Transaction.ReserveFragments
-	(*Transaction_Update)(nil),               // 10: lance.table.Transaction.Update
-	(*Transaction_UpdateConfig)(nil),         // 11: lance.table.Transaction.UpdateConfig
-	(*Transaction_DataReplacement)(nil),      // 12: lance.table.Transaction.DataReplacement
-	(*Transaction_UpdateMemWalState)(nil),    // 13: lance.table.Transaction.UpdateMemWalState
-	(*Transaction_Clone)(nil),                // 14: lance.table.Transaction.Clone
-	(*Transaction_UpdateBases)(nil),          // 15: lance.table.Transaction.UpdateBases
-	nil,                                      // 16: lance.table.Transaction.TransactionPropertiesEntry
-	nil,                                      // 17: lance.table.Transaction.Overwrite.SchemaMetadataEntry
-	nil,                                      // 18: lance.table.Transaction.Overwrite.ConfigUpsertValuesEntry
-	(*Transaction_Rewrite_RewriteGroup)(nil), // 19: lance.table.Transaction.Rewrite.RewriteGroup
-	nil,                                      // 20: lance.table.Transaction.Merge.SchemaMetadataEntry
-	nil,                                      // 21: lance.table.Transaction.UpdateConfig.UpsertValuesEntry
-	(*DataFragment)(nil),                     // 22: lance.table.DataFragment
-	(*Field)(nil),                            // 23: lance.file.Field
-	(*BasePath)(nil),                         // 24: lance.table.BasePath
-	(*IndexMetadata)(nil),                    // 25: lance.table.IndexMetadata
+	(*Transaction)(nil),                        // 0: lance.table.Transaction
+	(*Transaction_Append)(nil),                 // 1: lance.table.Transaction.Append
+	(*Transaction_Delete)(nil),                 // 2: lance.table.Transaction.Delete
+	(*Transaction_Overwrite)(nil),              // 3: lance.table.Transaction.Overwrite
+	(*Transaction_CreateIndex)(nil),            // 4: lance.table.Transaction.CreateIndex
+	(*Transaction_Rewrite)(nil),                // 5: lance.table.Transaction.Rewrite
+	(*Transaction_Merge)(nil),                  // 6: lance.table.Transaction.Merge
+	(*Transaction_Project)(nil),                // 7: lance.table.Transaction.Project
+	(*Transaction_Restore)(nil),                // 8: lance.table.Transaction.Restore
+	(*Transaction_ReserveFragments)(nil),       // 9: lance.table.Transaction.ReserveFragments
+	(*Transaction_Update)(nil),                 // 10: lance.table.Transaction.Update
+	(*Transaction_UpdateConfig)(nil),           // 11: lance.table.Transaction.UpdateConfig
+	(*Transaction_DataReplacement)(nil),        // 12: lance.table.Transaction.DataReplacement
+	(*Transaction_UpdateMemWalState)(nil),      // 13: lance.table.Transaction.UpdateMemWalState
+	(*Transaction_Clone)(nil),                  // 14: lance.table.Transaction.Clone
+	(*Transaction_UpdateBases)(nil),            // 15: lance.table.Transaction.UpdateBases
+	nil,                                        // 16: lance.table.Transaction.TransactionPropertiesEntry
+	nil,                                        // 17: lance.table.Transaction.Overwrite.SchemaMetadataEntry
+	nil,                                        // 18: lance.table.Transaction.Overwrite.ConfigUpsertValuesEntry
+	(*Transaction_Rewrite_RewriteGroup)(nil),   // 19: lance.table.Transaction.Rewrite.RewriteGroup
+	(*Transaction_Rewrite_RewrittenIndex)(nil), // 20: lance.table.Transaction.Rewrite.RewrittenIndex
+	nil,                   // 21: lance.table.Transaction.Merge.SchemaMetadataEntry
+	nil,                   // 22: lance.table.Transaction.UpdateConfig.UpsertValuesEntry
+	(*DataFragment)(nil),  // 23: lance.table.DataFragment
+	(*Field)(nil),         // 24: lance.file.Field
+	(*BasePath)(nil),      // 25: lance.table.BasePath
+	(*IndexMetadata)(nil), // 26: lance.table.IndexMetadata
+	(*UUID)(nil),          // 27: lance.table.UUID
+	(*anypb.Any)(nil),     // 28: google.protobuf.Any
+	(*IndexFile)(nil),     // 29: lance.table.IndexFile
 }
 var file_transaction_proto_depIdxs = []int32{
 	16, // 0: lance.table.Transaction.transaction_properties:type_name -> lance.table.Transaction.TransactionPropertiesEntry
@@ -1314,32 +1412,37 @@ var file_transaction_proto_depIdxs = []int32{
 	13, // 13: lance.table.Transaction.update_mem_wal_state:type_name -> lance.table.Transaction.UpdateMemWalState
 	14, // 14: lance.table.Transaction.clone:type_name -> lance.table.Transaction.Clone
 	15, // 15: lance.table.Transaction.update_bases:type_name -> lance.table.Transaction.UpdateBases
-	22, // 16: lance.table.Transaction.Append.fragments:type_name -> lance.table.DataFragment
-	22, // 17: lance.table.Transaction.Delete.updated_fragments:type_name -> lance.table.DataFragment
-	22, // 18: lance.table.Transaction.Overwrite.fragments:type_name -> lance.table.DataFragment
-	23, // 19: lance.table.Transaction.Overwrite.schema:type_name -> lance.file.Field
+	23, // 16: lance.table.Transaction.Append.fragments:type_name -> lance.table.DataFragment
+	23, // 17: lance.table.Transaction.Delete.updated_fragments:type_name -> lance.table.DataFragment
+	23, // 18: lance.table.Transaction.Overwrite.fragments:type_name -> lance.table.DataFragment
+	24, // 19: lance.table.Transaction.Overwrite.schema:type_name -> lance.file.Field
 	17, // 20: lance.table.Transaction.Overwrite.schema_metadata:type_name -> lance.table.Transaction.Overwrite.SchemaMetadataEntry
 	18, // 21: lance.table.Transaction.Overwrite.config_upsert_values:type_name -> lance.table.Transaction.Overwrite.ConfigUpsertValuesEntry
-	24, // 22: lance.table.Transaction.Overwrite.initial_bases:type_name -> lance.table.BasePath
-	25, // 23: lance.table.Transaction.CreateIndex.new_indices:type_name -> lance.table.IndexMetadata
-	25, // 24: lance.table.Transaction.CreateIndex.removed_indices:type_name -> lance.table.IndexMetadata
-	22, // 25: lance.table.Transaction.Rewrite.old_fragments:type_name -> lance.table.DataFragment
-	22, // 26: lance.table.Transaction.Rewrite.new_fragments:type_name -> lance.table.DataFragment
+	25, // 22: lance.table.Transaction.Overwrite.initial_bases:type_name -> lance.table.BasePath
+	26, // 23: lance.table.Transaction.CreateIndex.new_indices:type_name -> lance.table.IndexMetadata
+	26, // 24: lance.table.Transaction.CreateIndex.removed_indices:type_name -> lance.table.IndexMetadata
+	23, // 25: lance.table.Transaction.Rewrite.old_fragments:type_name -> lance.table.DataFragment
+	23, // 26: lance.table.Transaction.Rewrite.new_fragments:type_name -> lance.table.DataFragment
 	19, // 27: lance.table.Transaction.Rewrite.groups:type_name -> lance.table.Transaction.Rewrite.RewriteGroup
-	22, // 28: lance.table.Transaction.Merge.fragments:type_name -> lance.table.DataFragment
-	23, // 29: lance.table.Transaction.Merge.schema:type_name -> lance.file.Field
-	20, // 30: lance.table.Transaction.Merge.schema_metadata:type_name -> lance.table.Transaction.Merge.SchemaMetadataEntry
-	23, // 31: lance.table.Transaction.Project.schema:type_name -> lance.file.Field
-	22, // 32: lance.table.Transaction.Update.updated_fragments:type_name -> lance.table.DataFragment
-	22, // 33: lance.table.Transaction.Update.new_fragments:type_name -> lance.table.DataFragment
-	21, // 34: lance.table.Transaction.UpdateConfig.upsert_values:type_name -> lance.table.Transaction.UpdateConfig.UpsertValuesEntry
-	22, // 35: lance.table.Transaction.Rewrite.RewriteGroup.old_fragments:type_name -> lance.table.DataFragment
-	22, // 36: lance.table.Transaction.Rewrite.RewriteGroup.new_fragments:type_name -> lance.table.DataFragment
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	20, // 28: lance.table.Transaction.Rewrite.rewritten_indices:type_name -> lance.table.Transaction.Rewrite.RewrittenIndex
+	23, // 29: lance.table.Transaction.Merge.fragments:type_name -> lance.table.DataFragment
+	24, // 30: lance.table.Transaction.Merge.schema:type_name -> lance.file.Field
+	21, // 31: lance.table.Transaction.Merge.schema_metadata:type_name -> lance.table.Transaction.Merge.SchemaMetadataEntry
+	24, // 32: lance.table.Transaction.Project.schema:type_name -> lance.file.Field
+	23, // 33: lance.table.Transaction.Update.updated_fragments:type_name -> lance.table.DataFragment
+	23, // 34: lance.table.Transaction.Update.new_fragments:type_name -> lance.table.DataFragment
+	22, // 35: lance.table.Transaction.UpdateConfig.upsert_values:type_name -> lance.table.Transaction.UpdateConfig.UpsertValuesEntry
+	23, // 36: lance.table.Transaction.Rewrite.RewriteGroup.old_fragments:type_name -> lance.table.DataFragment
+	23, // 37: lance.table.Transaction.Rewrite.RewriteGroup.new_fragments:type_name -> lance.table.DataFragment
+	27, // 38: lance.table.Transaction.Rewrite.RewrittenIndex.old_id:type_name -> lance.table.UUID
+	27, // 39: lance.table.Transaction.Rewrite.RewrittenIndex.new_id:type_name -> lance.table.UUID
+	28, // 40: lance.table.Transaction.Rewrite.RewrittenIndex.new_index_details:type_name -> google.protobuf.Any
+	29, // 41: lance.table.Transaction.Rewrite.RewrittenIndex.new_index_files:type_name -> lance.table.IndexFile
+	42, // [42:42] is the sub-list for method output_type
+	42, // [42:42] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_transaction_proto_init() }
@@ -1372,7 +1475,7 @@ func file_transaction_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_transaction_proto_rawDesc), len(file_transaction_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
