@@ -1,9 +1,10 @@
 // Package agent keeps tables healthy in the background: it consumes the
 // write events query nodes publish, reconciles each table against its
 // maintenance policy and launches the jobs that bring it back to the
-// policy — compaction, cleanup of old versions, and index builds
-// (IVFPQIndexer: an IVF_PQ index in Lance's layout for vector columns of
-// tables above a size, off by default until the planner uses indexes).
+// policy — compaction (remapping vector indexes), cleanup of old
+// versions, and index builds (IVFPQIndexer: indexes declared with CREATE
+// INDEX, an automatic IVF_PQ index for vector columns of tables above
+// 100,000 rows, delta segments for appended rows, merges and retraining).
 //
 // # How data flows
 //

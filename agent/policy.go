@@ -21,7 +21,7 @@ import (
 //	lancegate.compaction.min_interval          1m
 //	lancegate.cleanup.enabled                  true | false
 //	lancegate.cleanup.older_than               168h
-//	lancegate.index.enabled                    false
+//	lancegate.index.enabled                    true
 //	lancegate.index.min_rows                   100000
 //	lancegate.index.metric                     l2 | cosine | dot
 //	lancegate.index.num_partitions             0 (√rows)
@@ -43,9 +43,9 @@ type Policy struct {
 
 // IndexPolicy says when a vector column gets an index, and which.
 type IndexPolicy struct {
-	// Enabled turns automatic indexes on. Off by default until the
-	// planner searches indexes: an index it does not use would only cost
-	// its build and hold compaction back from the fragments it covers.
+	// Enabled turns automatic indexes on (the default): a vector column
+	// without any index gets an IVF_PQ index once the table has MinRows
+	// rows. Declared indexes (CREATE INDEX) are built either way.
 	Enabled bool
 	// MinRows is the table size from which a vector column without an
 	// index gets one.
@@ -98,12 +98,15 @@ type CleanupPolicy struct {
 // DefaultPolicy is the global policy unless configured: compaction of 16
 // or more small fragments into fragments of up to 1,048,576 rows (Lance's
 // default target), or of any fragment more than 10 % deleted, at most once
-// a minute per table; cleanup of versions older than 7 days.
+// a minute per table; cleanup of versions older than 7 days; an IVF_PQ
+// index on each vector column of tables from 100,000 rows, delta segments
+// from 10,000 unindexed rows, at most 8 segments, retraining past 1.5×
+// drift.
 func DefaultPolicy() Policy {
 	return Policy{
 		Compaction: CompactionPolicy{Enabled: true, MinFragments: 16, TargetRows: 1 << 20, MaxDeletedFraction: 0.1, MinInterval: time.Minute},
 		Cleanup:    CleanupPolicy{Enabled: true, OlderThan: 7 * 24 * time.Hour},
-		Index:      IndexPolicy{MinRows: 100_000, Metric: distance.L2, DeltaMinRows: 10_000, MaxSegments: 8, RetrainDrift: 1.5},
+		Index:      IndexPolicy{Enabled: true, MinRows: 100_000, Metric: distance.L2, DeltaMinRows: 10_000, MaxSegments: 8, RetrainDrift: 1.5},
 	}
 }
 
