@@ -16,6 +16,7 @@ import (
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/planner/dialect"
 	"github.com/lancegate/lancegate/storage/index/indexspec"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/jobs"
 	"github.com/lancegate/lancegate/storage/lance"
 )
@@ -423,8 +424,11 @@ func (c *storageCatalog) tableIndexRows(ctx context.Context, table string, ds *l
 			}
 		}
 		if ix, err := c.indexes.segment(ctx, ds, info); err == nil {
-			r.typ, r.metric = indexspec.IVFPQ, string(metricName(ix.Metric()))
-			r.partitions, r.subVectors = int64(ix.NumPartitions()), int64(ix.NumSubVectors())
+			r.typ, r.metric = ix.Type(), string(metricName(ix.Metric()))
+			r.partitions = int64(ix.NumPartitions())
+			if pq, ok := ix.(*lanceindex.IVFPQ); ok {
+				r.subVectors = int64(pq.NumSubVectors())
+			}
 		} else if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

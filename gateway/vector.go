@@ -26,7 +26,7 @@ import (
 
 // indexCache holds loaded index segments by dataset root and index UUID.
 type indexCache struct {
-	segs   *lru.Cache[string, *lanceindex.IVFPQ]
+	segs   *lru.Cache[string, lanceindex.Searcher]
 	loads  singleflight.Group
 	broken *lru.Cache[string, error] // segments that failed to load, not retried per query
 }
@@ -35,14 +35,14 @@ func newIndexCache(entries int) *indexCache {
 	if entries <= 0 {
 		entries = 16
 	}
-	segs, _ := lru.New[string, *lanceindex.IVFPQ](entries)
+	segs, _ := lru.New[string, lanceindex.Searcher](entries)
 	broken, _ := lru.New[string, error](256)
 	return &indexCache{segs: segs, broken: broken}
 }
 
 // segment returns the loaded index of info, loading it at most once at a
 // time.
-func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (*lanceindex.IVFPQ, error) {
+func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (lanceindex.Searcher, error) {
 	key := ds.Root() + "\x00" + info.UUID
 	if ix, ok := c.segs.Get(key); ok {
 		return ix, nil
@@ -51,7 +51,7 @@ func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.
 		return nil, err
 	}
 	v, err, _ := c.loads.Do(key, func() (any, error) {
-		ix, err := lanceindex.OpenIVFPQ(ctx, ds, info)
+		ix, err := lanceindex.Open(ctx, ds, info)
 		if err != nil {
 			if ctx.Err() == nil && (errors.Is(err, lance.ErrUnsupported) || errors.Is(err, lance.ErrCorrupt)) {
 				c.broken.Add(key, err)
@@ -64,7 +64,7 @@ func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.
 	if err != nil {
 		return nil, err
 	}
-	return v.(*lanceindex.IVFPQ), nil
+	return v.(lanceindex.Searcher), nil
 }
 
 func metricName(m distance.Metric) planner.VectorMetric {
@@ -139,7 +139,7 @@ func (x *tableIndex) Info() planner.VectorIndexInfo {
 	unindexed := lanceindex.Unindexed(x.t.ds, x.segs)
 	info := planner.VectorIndexInfo{
 		Name:               x.name,
-		Type:               "IVF_PQ",
+		Type:               x.segs[0].Index.Type(),
 		Metric:             metricName(x.segs[0].Index.Metric()),
 		Dim:                x.segs[0].Index.Dim(),
 		Segments:           len(x.segs),
@@ -165,7 +165,7 @@ func (x *tableIndex) Search(ctx context.Context, req planner.VectorSearch, mem m
 		cols[i] = x.t.datasetColumn(c)
 	}
 	rows, qst, err := lanceindex.Query(ctx, x.t.ds, x.segs, lanceindex.QueryOptions{
-		Query: req.Query, K: req.K, RefineFactor: req.RefineFactor, NProbes: req.NProbes,
+		Query: req.Query, K: req.K, RefineFactor: req.RefineFactor, NProbes: req.NProbes, Ef: req.Ef,
 		Allow: req.Allow, Columns: cols, WithRowAddress: req.RowAddr, Mem: mem, Cache: x.t.cat.pages,
 	})
 	if err != nil {

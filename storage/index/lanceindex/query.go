@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
-	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/lance"
 )
 
@@ -18,7 +17,7 @@ import (
 // once and extended by delta indexes has several segments with one name
 // and disjoint fragment sets.
 type Segment struct {
-	Index *IVFPQ
+	Index Searcher
 	Info  lance.IndexInfo
 }
 
@@ -31,6 +30,8 @@ type QueryOptions struct {
 	K, RefineFactor int
 	// NProbes is the partitions probed per segment before widening.
 	NProbes int
+	// Ef is the HNSW search list size of IVF_HNSW_SQ segments.
+	Ef int
 	// Allow is the prefilter (nil: every row); deleted rows and rows of
 	// fragments no longer in the snapshot are masked in any case.
 	Allow func(addr uint64) bool
@@ -97,11 +98,11 @@ func Query(ctx context.Context, ds *lance.Dataset, segs []Segment, opts QueryOpt
 		if err := ctx.Err(); err != nil {
 			return nil, st, err
 		}
-		h, sst, err := s.Index.SearchWith(opts.Query, ivfpq.SearchOptions{K: want, NProbes: opts.NProbes, Allow: allow})
+		h, probed, err := s.Index.SearchSegment(opts.Query, SegmentSearch{K: want, NProbes: opts.NProbes, Ef: max(opts.Ef, want), Allow: allow})
 		if err != nil {
 			return nil, st, err
 		}
-		st.Probed += sst.Probed
+		st.Probed += probed
 		hits = append(hits, h...)
 	}
 	if len(segs) > 1 {

@@ -1,0 +1,50 @@
+package lanceindex
+
+import (
+	"context"
+
+	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/ivfpq"
+	"github.com/lancegate/lancegate/storage/lance"
+)
+
+// Searcher is a loaded index segment of any type Query can search: IVFPQ,
+// and HNSWSQ.
+type Searcher interface {
+	// Type is the index type as Lance names it ("IVF_PQ", "IVF_HNSW_SQ").
+	Type() string
+	Metric() distance.Metric
+	Dim() int
+	NumPartitions() int
+	// Len is the number of rows the segment holds.
+	Len() int
+	// SearchSegment returns the opts.K nearest allowed rows the segment
+	// proposes, closest first, and the partitions it probed.
+	SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, error)
+}
+
+// SegmentSearch parameterises Searcher.SearchSegment.
+type SegmentSearch struct {
+	K       int
+	NProbes int
+	// Ef is the HNSW search list size (ignored by IVF_PQ).
+	Ef int
+	// Allow is the prefilter; the search widens until K allowed rows are
+	// found or every partition was probed.
+	Allow func(addr uint64) bool
+}
+
+// Type implements Searcher.
+func (x *IVFPQ) Type() string { return typeIVFPQ }
+
+// SearchSegment implements Searcher.
+func (x *IVFPQ) SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, error) {
+	hits, st, err := x.SearchWith(query, ivfpq.SearchOptions{K: opts.K, NProbes: opts.NProbes, Allow: opts.Allow})
+	return hits, st.Probed, err
+}
+
+// Open loads an index entry of any type lancegate searches. Entries of
+// other types are errors wrapping lance.ErrUnsupported.
+func Open(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (Searcher, error) {
+	return OpenIVFPQ(ctx, ds, info)
+}
