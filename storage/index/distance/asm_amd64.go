@@ -29,6 +29,29 @@ func dotBatchAVX2(q, vecs *float32, dim, n int, out *float32)
 //go:noescape
 func l2BatchAVX2(q, vecs *float32, dim, n int, out *float32)
 
+// The SQ8 kernels: u and w are float32 query terms, c and codes uint8 code
+// rows of dim bytes; rows holds n row indexes into codes. The pair kernels
+// take slices (len(w) and len(c) ≥ len(u), unchecked) so that the table
+// holds them without a wrapper: a graph search calls them once per row.
+
+//go:noescape
+func sq8DotAVX2(u []float32, c []byte) float32
+
+//go:noescape
+func sq8L2AVX2(u, w []float32, c []byte) float32
+
+//go:noescape
+func sq8DotBatchAVX2(u *float32, codes *byte, dim, n int, out *float32)
+
+//go:noescape
+func sq8L2BatchAVX2(u, w *float32, codes *byte, dim, n int, out *float32)
+
+//go:noescape
+func sq8DotGatherAVX2(u *float32, codes *byte, dim int, rows *uint32, n int, out *float32)
+
+//go:noescape
+func sq8L2GatherAVX2(u, w *float32, codes *byte, dim int, rows *uint32, n int, out *float32)
+
 // avx2Kernels wraps the assembly. Empty slices never reach it (dim 0 is
 // handled by the pair wrappers, and Batch never passes dim 0).
 var avx2Kernels = kernels{
@@ -63,6 +86,22 @@ var avx2Kernels = kernels{
 		for i := range out {
 			out[i] = cosineFrom(cosAVX2(qp, &vecs[i*dim], dim))
 		}
+	},
+	// The SQ8 assembly reads nothing when the count is 0, so empty slices
+	// (nil data pointers) need no special case.
+	sq8Dot: sq8DotAVX2,
+	sq8L2:  sq8L2AVX2,
+	sq8DotBatch: func(u []float32, codes []byte, out []float32) {
+		sq8DotBatchAVX2(unsafe.SliceData(u), unsafe.SliceData(codes), len(u), len(out), unsafe.SliceData(out))
+	},
+	sq8L2Batch: func(u, w []float32, codes []byte, out []float32) {
+		sq8L2BatchAVX2(unsafe.SliceData(u), unsafe.SliceData(w), unsafe.SliceData(codes), len(u), len(out), unsafe.SliceData(out))
+	},
+	sq8DotGather: func(u []float32, codes []byte, rows []uint32, out []float32) {
+		sq8DotGatherAVX2(unsafe.SliceData(u), unsafe.SliceData(codes), len(u), unsafe.SliceData(rows), len(out), unsafe.SliceData(out))
+	},
+	sq8L2Gather: func(u, w []float32, codes []byte, rows []uint32, out []float32) {
+		sq8L2GatherAVX2(unsafe.SliceData(u), unsafe.SliceData(w), unsafe.SliceData(codes), len(u), unsafe.SliceData(rows), len(out), unsafe.SliceData(out))
 	},
 }
 

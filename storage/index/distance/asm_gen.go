@@ -161,6 +161,18 @@ func hsum(y, x, t string) {
 	p("\tVHADDPS %s, %s, %s", x, x, x)
 }
 
+// hsumLow leaves the sum of the eight lanes of y in the lowest lane of x
+// (y's low half), using t as scratch: shuffles and adds, shorter than
+// hsum's two VHADDPS, which matters when one row is scored per call.
+func hsumLow(y, x, t string) {
+	p("\tVEXTRACTF128 $1, %s, %s", y, t)
+	p("\tVADDPS %s, %s, %s", t, x, x)
+	p("\tVMOVHLPS %s, %s, %s", x, x, t)
+	p("\tVADDPS %s, %s, %s", t, x, x)
+	p("\tVMOVSHDUP %s, %s", x, t)
+	p("\tVADDSS %s, %s, %s", t, x, x)
+}
+
 func pair(name string, body func(string), results []string) {
 	size := 24 + 4*len(results)
 	p("")
@@ -202,13 +214,198 @@ func batch(name string, body func(string)) {
 	p("\tRET")
 }
 
+// sq8Body accumulates over CX bytes of SQ8 code at DI, with the float32
+// query terms u at SI (and, for L2, the weights w at R8), into X0:
+//
+//	dot: Σ u[d]·c[d]
+//	l2:  Σ w[d]·(c[d] − u[d])²   (= Σ w[d]·(u[d] − c[d])², negation is exact)
+//
+// Each step widens 8 bytes to int32 (VPMOVZXBD), converts them to float32
+// (VCVTDQ2PS) and multiply-adds; four accumulators take 32 bytes per step.
+// It advances SI, DI (and R8) past the elements. Clobbers AX and Y0–Y11.
+func sq8Body(l string, l2 bool) {
+	zero("Y0", "Y1", "Y2", "Y3")
+	p("%s_loop32:", l)
+	p("\tCMPQ CX, $32")
+	p("\tJL %s_loop8", l)
+	for i := 0; i < 4; i++ {
+		p("\tVPMOVZXBD %d(DI), Y%d", 8*i, 4+i)
+	}
+	for i := 0; i < 4; i++ {
+		p("\tVCVTDQ2PS Y%d, Y%d", 4+i, 4+i)
+	}
+	if l2 {
+		for i := 0; i < 4; i++ {
+			p("\tVSUBPS %d(SI), Y%d, Y%d", 32*i, 4+i, 4+i)
+		}
+		for i := 0; i < 4; i++ {
+			p("\tVMULPS %d(R8), Y%d, Y%d", 32*i, 4+i, 8+i)
+		}
+		for i := 0; i < 4; i++ {
+			p("\tVFMADD231PS Y%d, Y%d, Y%d", 4+i, 8+i, i)
+		}
+	} else {
+		for i := 0; i < 4; i++ {
+			p("\tVFMADD231PS %d(SI), Y%d, Y%d", 32*i, 4+i, i)
+		}
+	}
+	sq8Advance(l, 32, "loop32", l2)
+	p("%s_loop8:", l)
+	p("\tCMPQ CX, $8")
+	p("\tJL %s_reduce", l)
+	p("\tVPMOVZXBD (DI), Y4")
+	p("\tVCVTDQ2PS Y4, Y4")
+	if l2 {
+		p("\tVSUBPS (SI), Y4, Y4")
+		p("\tVMULPS (R8), Y4, Y8")
+		p("\tVFMADD231PS Y4, Y8, Y0")
+	} else {
+		p("\tVFMADD231PS (SI), Y4, Y0")
+	}
+	sq8Advance(l, 8, "loop8", l2)
+	p("%s_reduce:", l)
+	p("\tVADDPS Y1, Y0, Y0")
+	p("\tVADDPS Y3, Y2, Y2")
+	p("\tVADDPS Y2, Y0, Y0")
+	hsumLow("Y0", "X0", "X1")
+	p("%s_tail:", l)
+	p("\tTESTQ CX, CX")
+	p("\tJZ %s_end", l)
+	p("\tMOVBLZX (DI), AX")
+	p("\tVCVTSI2SSL AX, X4, X4")
+	if l2 {
+		p("\tVSUBSS (SI), X4, X4")
+		p("\tVMULSS (R8), X4, X8")
+		p("\tVFMADD231SS X4, X8, X0")
+	} else {
+		p("\tVFMADD231SS (SI), X4, X0")
+	}
+	sq8Advance(l, 1, "tail", l2)
+	p("%s_end:", l)
+}
+
+func sq8Advance(l string, elems int, loop string, l2 bool) {
+	p("\tADDQ $%d, SI", 4*elems)
+	if l2 {
+		p("\tADDQ $%d, R8", 4*elems)
+	}
+	if elems == 1 {
+		p("\tINCQ DI")
+		p("\tDECQ CX")
+	} else {
+		p("\tADDQ $%d, DI", elems)
+		p("\tSUBQ $%d, CX", elems)
+	}
+	p("\tJMP %s_%s", l, loop)
+}
+
+// sq8Kernels writes the pair, batched and gathered SQ8 kernels of one
+// metric. The batched form scans n contiguous codes of dim bytes; the
+// gathered form scans the codes at rows[i]·dim. Both store the raw sums;
+// the Go side adds the query's bias.
+func sq8Kernels(l2 bool) {
+	name, w, wsz := "sq8Dot", "", 0
+	if l2 {
+		name, w, wsz = "sq8L2", "w, ", 8
+	}
+	l := name
+	loadW := func() {
+		if l2 {
+			p("\tMOVQ w+8(FP), R13")
+		}
+	}
+	setup := func() {
+		p("\tMOVQ R12, SI")
+		if l2 {
+			p("\tMOVQ R13, R8")
+		}
+		p("\tMOVQ R9, CX")
+	}
+
+	p("")
+	// The pair kernels take slices, so that the kernels table can hold
+	// them directly: one call per row instead of a closure and a call.
+	p("// func %sAVX2(u, %sc []...) float32", name, w)
+	p("TEXT ·%sAVX2(SB), NOSPLIT, $0-%d", name, 52+3*wsz)
+	p("\tMOVQ u_base+0(FP), SI")
+	p("\tMOVQ u_len+8(FP), CX")
+	if l2 {
+		p("\tMOVQ w_base+24(FP), R8")
+	}
+	p("\tMOVQ c_base+%d(FP), DI", 24+3*wsz)
+	sq8Body(l, l2)
+	p("\tVZEROUPPER")
+	p("\tMOVSS X0, ret+%d(FP)", 48+3*wsz)
+	p("\tRET")
+
+	p("")
+	p("// func %sBatchAVX2(u, %scodes *..., dim, n int, out *float32)", name, w)
+	p("TEXT ·%sBatchAVX2(SB), NOSPLIT, $0-%d", name, 40+wsz)
+	p("\tMOVQ u+0(FP), R12")
+	loadW()
+	p("\tMOVQ codes+%d(FP), DI", 8+wsz)
+	p("\tMOVQ dim+%d(FP), R9", 16+wsz)
+	p("\tMOVQ n+%d(FP), R10", 24+wsz)
+	p("\tMOVQ out+%d(FP), R11", 32+wsz)
+	p("%sB_vec:", l)
+	p("\tTESTQ R10, R10")
+	p("\tJZ %sB_done", l)
+	setup() // DI already points at the next code
+	sq8Body(l+"B_in", l2)
+	p("\tMOVSS X0, (R11)")
+	p("\tADDQ $4, R11")
+	p("\tDECQ R10")
+	p("\tJMP %sB_vec", l)
+	p("%sB_done:", l)
+	p("\tVZEROUPPER")
+	p("\tRET")
+
+	p("")
+	p("// func %sGatherAVX2(u, %scodes *..., dim int, rows *uint32, n int, out *float32)", name, w)
+	p("TEXT ·%sGatherAVX2(SB), NOSPLIT, $0-%d", name, 48+wsz)
+	p("\tMOVQ u+0(FP), R12")
+	loadW()
+	p("\tMOVQ codes+%d(FP), BX", 8+wsz)
+	p("\tMOVQ dim+%d(FP), R9", 16+wsz)
+	p("\tMOVQ rows+%d(FP), R14", 24+wsz)
+	p("\tMOVQ n+%d(FP), R10", 32+wsz)
+	p("\tMOVQ out+%d(FP), R11", 40+wsz)
+	p("%sG_vec:", l)
+	p("\tTESTQ R10, R10")
+	p("\tJZ %sG_done", l)
+	p("\tMOVL (R14), DI") // zero-extends the row index
+	p("\tIMULQ R9, DI")
+	p("\tADDQ BX, DI")
+	// Prefetch the first two cache lines of the next row: graph
+	// neighbours are scattered, and the loads of one row then overlap
+	// the arithmetic of the previous one.
+	p("\tCMPQ R10, $1")
+	p("\tJEQ %sG_go", l)
+	p("\tMOVL 4(R14), AX")
+	p("\tIMULQ R9, AX")
+	p("\tPREFETCHT0 (BX)(AX*1)")
+	p("\tPREFETCHT0 64(BX)(AX*1)")
+	p("%sG_go:", l)
+	setup()
+	sq8Body(l+"G_in", l2)
+	p("\tMOVSS X0, (R11)")
+	p("\tADDQ $4, R11")
+	p("\tADDQ $4, R14")
+	p("\tDECQ R10")
+	p("\tJMP %sG_vec", l)
+	p("%sG_done:", l)
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 func main() {
 	p("// Code generated by asm_gen.go; DO NOT EDIT.")
 	p("")
 	p("//go:build amd64 && !purego")
 	p("")
 	p("// AVX2 + FMA kernels: four 8-lane accumulators (32 floats per step),")
-	p("// then one 8-lane step at a time, then a scalar tail.")
+	p("// then one 8-lane step at a time, then a scalar tail. The SQ8 kernels")
+	p("// widen 8 code bytes at a time to float32 with the same loop shape.")
 	p("")
 	p("#include \"textflag.h\"")
 	pair("dotAVX2", dotBody, []string{"ret"})
@@ -216,6 +413,8 @@ func main() {
 	pair("cosAVX2", cosBody, []string{"dot", "na", "nb"})
 	batch("dotBatchAVX2", dotBody)
 	batch("l2BatchAVX2", l2Body)
+	sq8Kernels(false)
+	sq8Kernels(true)
 	if err := os.WriteFile("asm_amd64.s", out.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

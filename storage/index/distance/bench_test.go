@@ -130,9 +130,15 @@ func BenchmarkPQDistances(b *testing.B) {
 	}
 }
 
-// BenchmarkSQ8 scans 1024 SQ8 code rows with a prepared query, against the
-// scalar form of the same formula on decoded values.
+// BenchmarkSQ8 scans 1024 SQ8 code rows (in cache) with a prepared query
+// and reports ns per code row: the scalar formula on decoded values
+// ("decoded"), the portable kernels ("generic"), and the selected kernels
+// as Distances over the block ("selected"), Distances one row per call
+// ("selected-one", what a graph search without DistancesAt does), and
+// DistancesAt over shuffled rows in lists of 32 ("selected-gather", a
+// graph search's neighbour lists).
 func BenchmarkSQ8(b *testing.B) {
+	b.Logf("Impl() = %s", Impl())
 	r := rand.New(rand.NewPCG(19, 20))
 	for _, dim := range benchDims {
 		vecs := randVec(r, benchBatch*dim)
@@ -143,12 +149,16 @@ func BenchmarkSQ8(b *testing.B) {
 		codes := s.Encode(nil, vecs)
 		q := randVec(r, dim)
 		out := make([]float32, benchBatch)
+		rows := make([]uint32, benchBatch)
+		for i, v := range r.Perm(benchBatch) {
+			rows[i] = uint32(v)
+		}
 		for _, m := range []Metric{L2, Dot} {
 			p, err := s.Query(m, q)
 			if err != nil {
 				b.Fatal(err)
 			}
-			ref := func() {
+			decoded := func() {
 				for i := range out {
 					c := codes[i*dim : (i+1)*dim]
 					var sum float32
@@ -163,18 +173,71 @@ func BenchmarkSQ8(b *testing.B) {
 					out[i] = sum
 				}
 			}
+			generic := func() { genericKernels.sq8DotBatch(p.u, codes, out) }
+			if m == L2 {
+				generic = func() { genericKernels.sq8L2Batch(p.u, p.w, codes, out) }
+			}
 			for _, v := range []struct {
 				name string
 				f    func()
-			}{{"reference", ref}, {"selected", func() { p.Distances(codes, out) }}} {
+			}{
+				{"decoded", decoded},
+				{"generic", generic},
+				{"selected", func() { p.Distances(codes, out) }},
+				{"selected-one", func() {
+					for i := range out {
+						p.Distances(codes[i*dim:(i+1)*dim], out[i:i+1])
+					}
+				}},
+				{"selected-gather", func() {
+					for i := 0; i < benchBatch; i += 32 {
+						p.DistancesAt(codes, rows[i:i+32], out[i:i+32])
+					}
+				}},
+			} {
 				b.Run(fmt.Sprintf("%s/dim=%d/%s", m, dim, v.name), func(b *testing.B) {
 					b.SetBytes(int64(dim * benchBatch))
 					for b.Loop() {
 						v.f()
 					}
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/vec")
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/code")
 				})
 			}
+		}
+	}
+}
+
+// BenchmarkSQ8Speedup times the reference SQ8 kernels (one accumulator, in
+// order) and the selected ones alternately within each iteration, over the
+// same 1024 code rows, and reports ref-ns/code, fast-ns/code and speedup =
+// reference time / selected time (performance.md §3.1).
+func BenchmarkSQ8Speedup(b *testing.B) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, dim := range benchDims {
+		c := randSQ8Case(r, dim, benchBatch)
+		out := make([]float32, benchBatch)
+		for _, v := range []struct {
+			name      string
+			ref, fast func()
+		}{
+			{"l2", func() { referenceKernels.sq8L2Batch(c.u, c.w, c.codes, out) }, func() { impl.sq8L2Batch(c.u, c.w, c.codes, out) }},
+			{"dot", func() { referenceKernels.sq8DotBatch(c.u, c.codes, out) }, func() { impl.sq8DotBatch(c.u, c.codes, out) }},
+		} {
+			b.Run(fmt.Sprintf("%s/dim=%d/%s", v.name, dim, Impl()), func(b *testing.B) {
+				var tr, tf time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					v.ref()
+					t1 := time.Now()
+					v.fast()
+					tf += time.Since(t1)
+					tr += t1.Sub(t0)
+				}
+				codes := float64(b.N * benchBatch)
+				b.ReportMetric(float64(tr.Nanoseconds())/codes, "ref-ns/code")
+				b.ReportMetric(float64(tf.Nanoseconds())/codes, "fast-ns/code")
+				b.ReportMetric(float64(tr)/float64(tf), "speedup")
+			})
 		}
 	}
 }

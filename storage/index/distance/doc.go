@@ -61,15 +61,27 @@
 //
 //	go test -tags purego ./storage/index/distance/
 //
-// The PQ and SQ8 kernels are pure Go on every build: ADC is bound by table
-// lookups, not arithmetic, and m = 16 and m = 32 get fully unrolled loops
-// with no bounds checks.
+// The PQ kernels are pure Go on every build: ADC is bound by table lookups,
+// not arithmetic, and m = 16 and m = 32 get fully unrolled loops with no
+// bounds checks.
+//
+// The SQ8 kernels (sq8_kernels.go) are part of the same kernel sets and
+// tiers. They compute the raw sums Σ u·c and Σ w·(u−c)² over one code row
+// (pair), n contiguous rows (batch: Distances) or rows named by index
+// (gather: DistancesAt, for a graph node's neighbour list); SQ8Query adds
+// the bias. The avx2 forms widen 8 code bytes to int32 with VPMOVZXBD,
+// convert them with VCVTDQ2PS and multiply-add into four 8-lane
+// accumulators (32 bytes per step), then 8 bytes per step, then a scalar
+// tail. At 128-d in cache: ≈ 6.5 ns per row for Dot and ≈ 9 ns for L2
+// batched, ≈ 11 and ≈ 14 ns one row per call, against ≈ 80 and ≈ 105 ns
+// for the portable Go. Distances special-cases a single row (no division,
+// no batch loop), which is how a graph search calls it.
 //
 // # Accuracy
 //
 // The fast paths add in a different order from the reference, so float
 // results differ in the last bits. Tests require agreement within 1e-5 of
 // the sum of the terms' magnitudes on random data, and within the rigorous
-// summation bound (≈ 2n·2⁻²⁴ relative) on fuzzed data. Batched results equal
-// the pair results bit for bit on the same path.
+// summation bound (≈ 2n·2⁻²⁴ relative) on fuzzed data. Batched (and, for
+// SQ8, gathered) results equal the pair results bit for bit on the same path.
 package distance

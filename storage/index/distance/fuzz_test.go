@@ -1,6 +1,7 @@
 package distance
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -68,5 +69,35 @@ func FuzzPQDistances(f *testing.F) {
 		for i := range want {
 			checkClose(t, "PQDistances", got[i], want[i], float64(want[i]), worstTol(int(m)))
 		}
+	})
+}
+
+// FuzzSQ8Kernels checks every SQ8 kernel set, pair, batched and gathered,
+// against the reference on arbitrary codes: dim is 1 + dim%300, the rows
+// are the complete dim-byte rows of codes (at most 8), and useed seeds the
+// query terms, which range over signs and magnitudes, with zero-range
+// dimensions. The seed corpus is testdata/fuzz/FuzzSQ8Kernels.
+func FuzzSQ8Kernels(f *testing.F) {
+	f.Add(uint16(7), uint64(1), []byte{0, 255, 1, 254, 7, 8, 9, 10})
+	f.Fuzz(func(t *testing.T, dim uint16, useed uint64, codes []byte) {
+		d := 1 + int(dim)%300
+		n := min(len(codes)/d, 8)
+		if n == 0 {
+			return
+		}
+		r := rand.New(rand.NewPCG(useed, 27))
+		c := randSQ8Case(r, d, 0)
+		c.codes, c.n = codes[:n*d], n
+		scale := float32(1) // the query's magnitude: 2^-20 … 2^20
+		if useed%3 != 0 {
+			scale = float32(math.Ldexp(1, int(useed%41)-20))
+		}
+		for i := range c.u {
+			c.u[i] *= scale
+			if r.IntN(8) == 0 { // a zero-range dimension
+				c.u[i], c.w[i] = 0, 0
+			}
+		}
+		checkSQ8(t, c, worstTol(d))
 	})
 }

@@ -15,6 +15,16 @@ type kernels struct {
 	dotBatch func(q, vecs, out []float32)
 	l2Batch  func(q, vecs, out []float32)
 	cosBatch func(q, vecs, out []float32)
+
+	// SQ8 scan kernels over uint8 codes (sq8_kernels.go): raw sums
+	// Σ u·c (dot) and Σ w·(u−c)² (l2), for one row, n contiguous rows, or
+	// the rows named by an index list.
+	sq8Dot       func(u []float32, c []byte) float32
+	sq8L2        func(u, w []float32, c []byte) float32
+	sq8DotBatch  func(u []float32, codes []byte, out []float32)
+	sq8L2Batch   func(u, w []float32, codes []byte, out []float32)
+	sq8DotGather func(u []float32, codes []byte, rows []uint32, out []float32)
+	sq8L2Gather  func(u, w []float32, codes []byte, rows []uint32, out []float32)
 }
 
 // referenceKernels is the scalar specification. It is never selected for
@@ -27,6 +37,13 @@ var referenceKernels = kernels{
 	dotBatch: batchOf(refDot),
 	l2Batch:  batchOf(refL2),
 	cosBatch: cosBatchOf(refCos),
+
+	sq8Dot:       refSQ8Dot,
+	sq8L2:        refSQ8L2,
+	sq8DotBatch:  sq8DotBatchOf(refSQ8Dot),
+	sq8L2Batch:   sq8L2BatchOf(refSQ8L2),
+	sq8DotGather: sq8DotGatherOf(refSQ8Dot),
+	sq8L2Gather:  sq8L2GatherOf(refSQ8L2),
 }
 
 // genericKernels is the portable unrolled pure-Go set.
@@ -38,6 +55,13 @@ var genericKernels = kernels{
 	dotBatch: batchOf(goDot),
 	l2Batch:  batchOf(goL2),
 	cosBatch: cosBatchOf(goCos),
+
+	sq8Dot:       goSQ8Dot,
+	sq8L2:        goSQ8L2,
+	sq8DotBatch:  sq8DotBatchOf(goSQ8Dot),
+	sq8L2Batch:   sq8L2BatchOf(goSQ8L2),
+	sq8DotGather: sq8DotGatherOf(goSQ8Dot),
+	sq8L2Gather:  sq8L2GatherOf(goSQ8L2),
 }
 
 // impl is the kernel set in use, chosen once by the build variant (see

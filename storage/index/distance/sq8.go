@@ -161,60 +161,75 @@ func (p *SQ8Query) Metric() Metric { return p.metric }
 
 // Distances writes the distance from the query to each code row of codes
 // (Dim bytes per vector, row-major) into out and returns how many it wrote:
-// n = min(len(codes)/Dim, len(out)). Distances does not allocate.
+// n = min(len(codes)/Dim, len(out)). Distances does not allocate. One row
+// costs one kernel call; n rows cost one batched kernel call.
 func (p *SQ8Query) Distances(codes []byte, out []float32) int {
 	dim := len(p.u)
+	if len(codes) == dim && len(out) > 0 {
+		// One row, a graph search's step: no division, no batch loop,
+		// one kernel call.
+		if p.metric == L2 {
+			out[0] = p.bias + impl.sq8L2(p.u, p.w, codes)
+		} else {
+			out[0] = -(p.bias + impl.sq8Dot(p.u, codes))
+		}
+		return 1
+	}
 	n := min(len(codes)/dim, len(out))
+	if n == 0 {
+		return 0
+	}
 	codes, out = codes[:n*dim], out[:n]
 	if p.metric == L2 {
-		for i := range out {
-			out[i] = p.bias + sq8L2(p.u, p.w, codes[i*dim:(i+1)*dim])
-		}
+		impl.sq8L2Batch(p.u, p.w, codes, out)
 	} else {
-		for i := range out {
-			out[i] = -(p.bias + sq8Dot(p.u, codes[i*dim:(i+1)*dim]))
-		}
+		impl.sq8DotBatch(p.u, codes, out)
 	}
+	p.finish(out)
 	return n
 }
 
-// sq8L2 returns Σ w[d]·(u[d] − c[d])² with four accumulators.
-func sq8L2(u, w []float32, c []byte) float32 {
-	w, c = w[:len(u)], c[:len(u)]
-	var s0, s1, s2, s3 float32
-	for len(u) >= 4 {
-		x, v, b := (*[4]float32)(u), (*[4]float32)(w), (*[4]byte)(c)
-		d0 := x[0] - float32(b[0])
-		d1 := x[1] - float32(b[1])
-		d2 := x[2] - float32(b[2])
-		d3 := x[3] - float32(b[3])
-		s0 += v[0] * d0 * d0
-		s1 += v[1] * d1 * d1
-		s2 += v[2] * d2 * d2
-		s3 += v[3] * d3 * d3
-		u, w, c = u[4:], w[4:], c[4:]
+// DistancesAt is the gathering form of Distances: it writes the distance
+// from the query to code row rows[i] of codes (Dim bytes per row) into
+// out[i], for i < min(len(rows), len(out)), and returns how many it wrote.
+// It stops before the first row index that does not name a complete row of
+// codes. It is meant for graph searches, which score the unvisited
+// neighbours of a node together: one kernel call for the whole list, and
+// the rows' loads overlap. DistancesAt does not allocate.
+func (p *SQ8Query) DistancesAt(codes []byte, rows []uint32, out []float32) int {
+	dim := len(p.u)
+	nrows := uint64(len(codes) / dim)
+	n := min(len(rows), len(out))
+	for i, r := range rows[:n] {
+		if uint64(r) >= nrows {
+			n = i
+			break
+		}
 	}
-	for i := range u {
-		d := u[i] - float32(c[i])
-		s0 += w[i] * d * d
+	rows, out = rows[:n], out[:n]
+	if n == 0 {
+		return 0
 	}
-	return (s0 + s1) + (s2 + s3)
+	if p.metric == L2 {
+		impl.sq8L2Gather(p.u, p.w, codes, rows, out)
+	} else {
+		impl.sq8DotGather(p.u, codes, rows, out)
+	}
+	p.finish(out)
+	return n
 }
 
-// sq8Dot returns Σ u[d]·c[d] with four accumulators.
-func sq8Dot(u []float32, c []byte) float32 {
-	c = c[:len(u)]
-	var s0, s1, s2, s3 float32
-	for len(u) >= 4 {
-		x, b := (*[4]float32)(u), (*[4]byte)(c)
-		s0 += x[0] * float32(b[0])
-		s1 += x[1] * float32(b[1])
-		s2 += x[2] * float32(b[2])
-		s3 += x[3] * float32(b[3])
-		u, c = u[4:], c[4:]
+// finish turns the kernels' raw sums into distances: bias + Σ for L2,
+// −(bias + Σ) for Dot (the same expressions as the one-row case, so every
+// shape gives the same bits).
+func (p *SQ8Query) finish(out []float32) {
+	if p.metric == L2 {
+		for i, v := range out {
+			out[i] = p.bias + v
+		}
+		return
 	}
-	for i := range u {
-		s0 += u[i] * float32(c[i])
+	for i, v := range out {
+		out[i] = -(p.bias + v)
 	}
-	return (s0 + s1) + (s2 + s3)
 }
