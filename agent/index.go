@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/hnsw"
 	"github.com/lancegate/lancegate/storage/index/indexspec"
 	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/index/lanceindex"
@@ -74,7 +75,10 @@ func vectorColumns(ds *lance.Dataset) ([]vectorColumn, map[int32]bool, error) {
 type indexWork struct {
 	col  vectorColumn
 	name string
-	opts ivfpq.BuildOptions
+	// typ is indexspec.IVFPQ (opts) or indexspec.IVFHNSWSQ (hnswOpts).
+	typ      string
+	opts     ivfpq.BuildOptions
+	hnswOpts hnsw.BuildOptions
 	// segs, when set, are the existing index's entries: the work is to
 	// cover the unindexed fragments (a delta, a merge or a retrain).
 	segs      []lance.IndexInfo
@@ -102,7 +106,7 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 	declaredOn := map[string]bool{}
 	for _, s := range declared {
 		declaredOn[s.Column] = true
-		if built[s.Name] || s.Type != indexspec.IVFPQ || ds.CountRows() == 0 {
+		if built[s.Name] || ds.CountRows() == 0 {
 			continue
 		}
 		i := slices.IndexFunc(cols, func(c vectorColumn) bool { return c.name == s.Column })
@@ -113,7 +117,10 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 		if err != nil {
 			continue
 		}
-		work = append(work, indexWork{col: cols[i], name: s.Name, opts: ivfpq.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, NumSubVectors: s.NumSubVectors}})
+		work = append(work, indexWork{col: cols[i], name: s.Name, typ: s.Type,
+			opts:     ivfpq.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, NumSubVectors: s.NumSubVectors},
+			hnswOpts: hnsw.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, M: s.M, EfConstruction: s.EfConstruction, SingleRange: true},
+		})
 		why = append(why, fmt.Sprintf("index %s on %s was created and is not built yet", s.Name, s.Column))
 	}
 	maint, mwhy := maintenance(ds, cols, infos, p)
@@ -123,7 +130,7 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 			if covered[c.fieldID] || declaredOn[c.name] {
 				continue
 			}
-			work = append(work, indexWork{col: c, name: c.name + "_idx", opts: ivfpq.BuildOptions{Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors}})
+			work = append(work, indexWork{col: c, name: c.name + "_idx", typ: indexspec.IVFPQ, opts: ivfpq.BuildOptions{Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors}})
 			why = append(why, fmt.Sprintf("vector column %s has no index and the table has %d rows (threshold %d)", c.name, ds.CountRows(), p.MinRows))
 		}
 	}
@@ -210,6 +217,19 @@ func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPo
 		if len(addrs) == 0 {
 			continue // nothing to index yet; the next write wakes the agent again
 		}
+		if w.typ == indexspec.IVFHNSWSQ {
+			hx, err := hnsw.Build(ctx, vecs, addrs, w.col.dim, w.hnswOpts)
+			if err != nil {
+				return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
+			}
+			if ds, err = lanceindex.WriteHNSWSQ(ctx, ds, w.col.name, hx, w.name); err != nil {
+				return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
+			}
+			stats["indexes_built"]++
+			stats["rows_indexed"] += int64(len(addrs))
+			stats["partitions"] += int64(len(hx.Partitions))
+			continue
+		}
 		ix, err := ivfpq.Build(ctx, vecs, addrs, w.col.dim, w.opts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
@@ -237,8 +257,22 @@ func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPo
 //
 // Merges and retrains replace the old segments in the same commit.
 func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy, stats map[string]int64) (*lance.Dataset, error) {
-	models := make([]*lanceindex.IVFPQ, 0, len(w.segs))
 	uuids := make([]string, 0, len(w.segs))
+	for _, info := range w.segs {
+		uuids = append(uuids, info.UUID)
+	}
+	typ, err := lanceindex.IndexType(ctx, ds, w.segs[0])
+	if errors.Is(err, lance.ErrUnsupported) {
+		stats["indexes_skipped"]++ // an index file lancegate cannot read (yet)
+		return ds, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if typ == indexspec.IVFHNSWSQ {
+		return rebuildHNSW(ctx, ds, w, uuids, stats)
+	}
+	models := make([]*lanceindex.IVFPQ, 0, len(w.segs))
 	for _, info := range w.segs {
 		m, err := lanceindex.OpenIVFPQ(ctx, ds, info)
 		if errors.Is(err, lance.ErrUnsupported) {
@@ -249,7 +283,6 @@ func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy
 			return nil, err
 		}
 		models = append(models, m)
-		uuids = append(uuids, info.UUID)
 	}
 	base := models[0]
 	var delta *ivfpq.Index
@@ -327,6 +360,31 @@ func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy
 		stats["rows_indexed"] += int64(delta.Rows())
 	}
 	return lanceindex.ReplaceIVFPQ(ctx, ds, w.col.name, merged, w.name, uuids)
+}
+
+// rebuildHNSW maintains an IVF_HNSW_SQ index by rebuilding it over all
+// rows with its own parameters, replacing its segments: graphs are not
+// extended in place (a delta would need its own graphs, and Lance's remap
+// rebuilds them too).
+func rebuildHNSW(ctx context.Context, ds *lance.Dataset, w indexWork, uuids []string, stats map[string]int64) (*lance.Dataset, error) {
+	old, err := lanceindex.OpenHNSWSQ(ctx, ds, w.segs[0])
+	if err != nil {
+		return nil, err
+	}
+	m := old.Model()
+	vecs, addrs, err := readVectors(ctx, ds, w.col, nil)
+	if err != nil {
+		return nil, err
+	}
+	hx, err := hnsw.Build(ctx, vecs, addrs, w.col.dim, hnsw.BuildOptions{
+		Metric: old.Metric(), NumPartitions: min(old.NumPartitions(), len(addrs)), M: m.M, EfConstruction: m.EfConstruction, SingleRange: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	stats["rebuilt"]++
+	stats["rows_indexed"] += int64(len(addrs))
+	return lanceindex.ReplaceHNSWSQ(ctx, ds, w.col.name, hx, w.name, uuids)
 }
 
 // readVectors reads a vector column's non-null values and their row

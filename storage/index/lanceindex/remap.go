@@ -1,16 +1,11 @@
 package lanceindex
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-
-	"github.com/google/uuid"
 
 	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/lance"
-	"github.com/lancegate/lancegate/storage/objstore"
 )
 
 // RemapIVFPQ is a lance.IndexRemapper for IVF_PQ indexes: compaction moved
@@ -45,48 +40,37 @@ func RemapIVFPQ(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo, re
 	if err != nil {
 		return lance.NewIndex{}, err
 	}
-	auxBytes, _, err := encodeAuxFile(ctx, ix)
+	auxBytes, frags, err := encodeAuxFile(ctx, ix)
 	if err != nil {
 		return lance.NewIndex{}, err
 	}
-	id := uuid.NewString()
-	dir := ds.IndexDir(lance.IndexInfo{UUID: id})
-	var written []string
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{auxFile, auxBytes}, {indexFile, idxBytes}} {
-		key := objstore.Join(dir, f.name)
-		if err := ds.Store().Put(ctx, key, bytes.NewReader(f.data)); err != nil {
-			removeKeys(ds.Store(), written)
-			return lance.NewIndex{}, fmt.Errorf("remap index %q: %s: %w", info.Name, key, err)
-		}
-		written = append(written, key)
+	f := indexFiles{idx: idxBytes, aux: auxBytes, frags: frags, details: vectorIndexDetails(ix)}
+	id, _, err := putFiles(ctx, ds, info.Name, f)
+	if err != nil {
+		return lance.NewIndex{}, err
 	}
 	var field int32
 	if len(info.Fields) == 1 {
 		field = info.Fields[0]
 	}
-	return lance.NewIndex{
-		Name: info.Name, UUID: id, FieldID: field,
-		DetailsTypeURL: detailsURL, DetailsValue: vectorIndexDetails(ix),
-		Files: []lance.IndexFile{{Path: auxFile, Size: uint64(len(auxBytes))}, {Path: indexFile, Size: uint64(len(idxBytes))}},
-	}, nil
+	return f.newIndex(info.Name, id, field, nil), nil
 }
 
 // Remapper returns the remapper for compacting ds, or nil when one of its
 // indexes is of a kind lancegate cannot remap yet (compaction then leaves
-// the fragments indexes cover alone). It opens every index entry to check.
+// the fragments indexes cover alone). It reads every index entry's
+// metadata to check.
 func Remapper(ctx context.Context, ds *lance.Dataset) (lance.IndexRemapper, error) {
 	infos, err := ds.Indexes()
 	if err != nil {
 		return nil, err
 	}
 	for _, info := range infos {
-		if _, err := OpenIVFPQ(ctx, ds, info); err != nil {
-			if errors.Is(err, lance.ErrUnsupported) {
-				return nil, nil
-			}
+		typ, err := IndexType(ctx, ds, info)
+		if errors.Is(err, lance.ErrUnsupported) || err == nil && typ != typeIVFPQ {
+			return nil, nil
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

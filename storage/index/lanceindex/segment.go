@@ -2,8 +2,10 @@ package lanceindex
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/hnsw"
 	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/lance"
 )
@@ -43,8 +45,32 @@ func (x *IVFPQ) SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, 
 	return hits, st.Probed, err
 }
 
-// Open loads an index entry of any type lancegate searches. Entries of
-// other types are errors wrapping lance.ErrUnsupported.
+// Open loads an index entry of any type lancegate searches (IVF_PQ,
+// IVF_HNSW_SQ), dispatching on index.idx's metadata. Entries of other types
+// are errors wrapping lance.ErrUnsupported.
 func Open(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (Searcher, error) {
-	return OpenIVFPQ(ctx, ds, info)
+	typ, err := IndexType(ctx, ds, info)
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case typeIVFPQ:
+		return OpenIVFPQ(ctx, ds, info)
+	case typeIVFHNSWSQ:
+		return OpenHNSWSQ(ctx, ds, info)
+	}
+	return nil, fmt.Errorf("%w: index %s (%s) is %s", lance.ErrUnsupported, info.Name, info.UUID, typ)
 }
+
+// Type implements Searcher.
+func (x *HNSWSQ) Type() string { return typeIVFHNSWSQ }
+
+// SearchSegment implements Searcher.
+func (x *HNSWSQ) SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, error) {
+	hits, st, err := x.SearchWith(query, hnsw.SearchOptions{K: opts.K, NProbes: opts.NProbes, Ef: max(opts.Ef, opts.K), Allow: opts.Allow})
+	return hits, st.PartitionsProbed, err
+}
+
+// Model returns the loaded index as an hnsw.Index (its parameters, to
+// rebuild it alike). It must not be modified.
+func (x *HNSWSQ) Model() *hnsw.Index { return x.ix }

@@ -56,12 +56,6 @@ func ReplaceIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivf
 	if err := checkWritable(ds, column, ix); err != nil {
 		return nil, fmt.Errorf("write index %q: %w", name, err)
 	}
-	sch := ds.Schema()
-	fieldID := sch.FieldID(sch.Index(column))
-	id := uuid.NewString()
-	dir := ds.IndexDir(lance.IndexInfo{UUID: id})
-	st := ds.Store()
-
 	idxBytes, err := encodeIndexFile(ix)
 	if err != nil {
 		return nil, fmt.Errorf("write index %q: %s: %w", name, indexFile, err)
@@ -70,35 +64,68 @@ func ReplaceIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivf
 	if err != nil {
 		return nil, fmt.Errorf("write index %q: %s: %w", name, auxFile, err)
 	}
+	return commitFiles(ctx, ds, column, name, indexFiles{idx: idxBytes, aux: auxBytes, frags: frags, details: vectorIndexDetails(ix)}, replaces)
+}
+
+// indexFiles are the encoded files of one index entry.
+type indexFiles struct {
+	idx, aux []byte
+	frags    []uint32 // fragments the rows belong to
+	details  []byte   // VectorIndexDetails
+}
+
+// putFiles stores f under a new uuid's directory and returns the uuid and
+// the keys written; on error nothing stays.
+func putFiles(ctx context.Context, ds *lance.Dataset, name string, f indexFiles) (string, []string, error) {
+	id := uuid.NewString()
+	dir := ds.IndexDir(lance.IndexInfo{UUID: id})
 	var written []string
-	for _, f := range []struct {
+	for _, file := range []struct {
 		name string
 		data []byte
-	}{{auxFile, auxBytes}, {indexFile, idxBytes}} {
-		key := objstore.Join(dir, f.name)
-		if err := st.Put(ctx, key, bytes.NewReader(f.data)); err != nil {
-			removeKeys(st, written)
-			return nil, fmt.Errorf("write index %q: %s: %w", name, key, err)
+	}{{auxFile, f.aux}, {indexFile, f.idx}} {
+		key := objstore.Join(dir, file.name)
+		if err := ds.Store().Put(ctx, key, bytes.NewReader(file.data)); err != nil {
+			removeKeys(ds.Store(), written)
+			return "", nil, fmt.Errorf("write index %q: %s: %w", name, key, err)
 		}
 		written = append(written, key)
 	}
-	next, err := ds.CommitIndex(ctx, lance.NewIndex{
+	return id, written, nil
+}
+
+// newIndex describes stored files f for a commit.
+func (f indexFiles) newIndex(name, id string, fieldID int32, replaces []string) lance.NewIndex {
+	return lance.NewIndex{
 		Name:           name,
 		UUID:           id,
 		FieldID:        fieldID,
-		Fragments:      frags,
+		Fragments:      f.frags,
 		DetailsTypeURL: detailsURL,
-		DetailsValue:   vectorIndexDetails(ix),
+		DetailsValue:   f.details,
 		Files: []lance.IndexFile{
-			{Path: auxFile, Size: uint64(len(auxBytes))},
-			{Path: indexFile, Size: uint64(len(idxBytes))},
+			{Path: auxFile, Size: uint64(len(f.aux))},
+			{Path: indexFile, Size: uint64(len(f.idx))},
 		},
 		Replaces: replaces,
-	})
+	}
+}
+
+// commitFiles stores f and commits it as index name on column, replacing
+// the entries replaces lists; files of a commit that definitely failed are
+// removed.
+func commitFiles(ctx context.Context, ds *lance.Dataset, column, name string, f indexFiles, replaces []string) (*lance.Dataset, error) {
+	sch := ds.Schema()
+	fieldID := sch.FieldID(sch.Index(column))
+	id, written, err := putFiles(ctx, ds, name, f)
+	if err != nil {
+		return nil, err
+	}
+	next, err := ds.CommitIndex(ctx, f.newIndex(name, id, fieldID, replaces))
 	if err != nil {
 		if lance.IsConflict(err) {
 			// Definitely not committed: no manifest refers to the files.
-			removeKeys(st, written)
+			removeKeys(ds.Store(), written)
 		}
 		return nil, fmt.Errorf("write index %q: %w", name, err)
 	}
