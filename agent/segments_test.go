@@ -319,3 +319,47 @@ print(t.num_rows, t.column("id")[0].as_py(), st["num_indexed_rows"], st["num_uni
 	}
 	t.Logf("pylance: %s", strings.TrimSpace(string(out)))
 }
+
+// TestHNSWIndexRebuild: a declared IVF_HNSW_SQ index is built, and rows
+// appended past delta_min_rows are covered by rebuilding it (one segment
+// over every fragment), which pylance reads.
+func TestHNSWIndexRebuild(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := objstore.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New(store, nil)
+	const dim = 16
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
+	}, nil)
+	ds, err := cat.Create(ctx, "items", schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ = appendClustered(t, ds, 0, 1500, dim, 0, 1)
+	spec := indexspec.Spec{Name: "items_hnsw", Column: "vec", Type: indexspec.IVFHNSWSQ, Metric: "l2", NumPartitions: 2, M: 8, EfConstruction: 40}
+	val, _ := spec.Encode()
+	if ds, err = ds.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := IndexPolicy{DeltaMinRows: 200, MaxSegments: 8, RetrainDrift: 1.5}
+	var st map[string]int64
+	if ds, st, err = (IVFPQIndexer{}).BuildIndex(ctx, ds, p); err != nil || st["indexes_built"] != 1 {
+		t.Fatalf("build: %v %v", st, err)
+	}
+	ds, _ = appendClustered(t, ds, 1500, 300, dim, 0, 2)
+	if _, ok, _ := (IVFPQIndexer{}).NeedsIndex(ctx, ds, p); !ok {
+		t.Fatal("NeedsIndex false with 300 unindexed rows")
+	}
+	if ds, st, err = (IVFPQIndexer{}).BuildIndex(ctx, ds, p); err != nil || st["rebuilt"] != 1 {
+		t.Fatalf("rebuild: %v %v", st, err)
+	}
+	if segs := segmentsOf(t, ds, "items_hnsw"); len(segs) != 1 || len(segs[0]) != 2 {
+		t.Fatalf("segments after the rebuild: %v", segs)
+	}
+	checkPylanceSearch(t, filepath.Join(dir, "items.lance"), "items_hnsw", 1800, 1800)
+}

@@ -140,10 +140,6 @@ func (s *Session) indexSpec(ctx context.Context, x *dialect.CreateIndexStmt) (in
 		}
 		return spec, false, sqlstate.New(sqlstate.UndefinedObject, "access method %q does not exist", method).WithPosition(x.MethodPos)
 	}
-	if typ == indexspec.IVFHNSWSQ {
-		return spec, false, sqlstate.New(sqlstate.FeatureNotSupported, "IVF_HNSW_SQ indexes (USING %s) are not supported yet", method).
-			WithPosition(x.MethodPos).WithHint("Use USING ivf_pq (or ivfflat).")
-	}
 	table := x.Table[len(x.Table)-1]
 	t, err := s.e.tables.Table(ctx, table)
 	if err != nil {
@@ -190,8 +186,20 @@ func (s *Session) indexSpec(ctx context.Context, x *dialect.CreateIndexStmt) (in
 		case "num_partitions", "lists":
 			spec.NumPartitions, err = positiveParam(o.Name, v)
 		case "num_sub_vectors":
-			if spec.NumSubVectors, err = positiveParam(o.Name, v); err == nil && dim%spec.NumSubVectors != 0 {
+			if typ != indexspec.IVFPQ {
+				err = sqlstate.New(sqlstate.InvalidParameterValue, "unrecognized parameter %q for %s indexes", o.Name, typ)
+			} else if spec.NumSubVectors, err = positiveParam(o.Name, v); err == nil && dim%spec.NumSubVectors != 0 {
 				err = sqlstate.New(sqlstate.InvalidParameterValue, "num_sub_vectors = %d does not divide the dimension %d of column %q", spec.NumSubVectors, dim, col.Name)
+			}
+		case "m", "ef_construction":
+			if typ != indexspec.IVFHNSWSQ {
+				err = sqlstate.New(sqlstate.InvalidParameterValue, "unrecognized parameter %q for %s indexes", o.Name, typ)
+			} else if o.Name == "m" {
+				if spec.M, err = positiveParam(o.Name, v); err == nil && spec.M < 2 {
+					err = sqlstate.New(sqlstate.InvalidParameterValue, "m = %d is too small (at least 2)", spec.M)
+				}
+			} else {
+				spec.EfConstruction, err = positiveParam(o.Name, v)
 			}
 		case "wait":
 			wait, err = boolParam(o.Name, v)

@@ -505,8 +505,12 @@ func (x *execution) describeANN(n *annScanNode) string {
 		return n.scan.label() + " (exact: " + run.reason + ")"
 	}
 	i := run.info
-	s := fmt.Sprintf("%s using %s (%s, %s): nprobes=%d refine_factor=%d, %d of %d fragments indexed",
-		n.label(), i.Name, i.Type, i.Metric, run.knobs.nprobes, run.knobs.refine, i.IndexedFragments, i.IndexedFragments+i.UnindexedFragments)
+	knobs := fmt.Sprintf("nprobes=%d", run.knobs.nprobes)
+	if i.Type == "IVF_HNSW_SQ" {
+		knobs += fmt.Sprintf(" ef=%d", run.knobs.ef)
+	}
+	s := fmt.Sprintf("%s using %s (%s, %s): %s refine_factor=%d, %d of %d fragments indexed",
+		n.label(), i.Name, i.Type, i.Metric, knobs, run.knobs.refine, i.IndexedFragments, i.IndexedFragments+i.UnindexedFragments)
 	if i.UnindexedRows > 0 {
 		s += fmt.Sprintf(", %d unindexed rows searched exactly", i.UnindexedRows)
 	}

@@ -65,7 +65,7 @@ func hookedStore(t *testing.T, az *azuritetest.Server, hook *hookTransport, tune
 }
 
 // execAll runs statements that must succeed.
-func execAll(t *testing.T, conn *pgx.Conn, sqls ...string) {
+func execAll(t testing.TB, conn *pgx.Conn, sqls ...string) {
 	t.Helper()
 	for _, sql := range sqls {
 		if _, err := conn.Exec(context.Background(), sql); err != nil {

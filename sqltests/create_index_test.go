@@ -129,6 +129,9 @@ func TestCreateIndex(t *testing.T) {
 		{"22023", "CREATE INDEX ON items USING ivf_pq (embedding) WITH (num_sub_vectors = 5)"},
 		{"22023", "CREATE INDEX ON items USING ivf_pq (embedding) WITH (num_partitions = 0)"},
 		{"22023", "CREATE INDEX ON items USING ivf_pq (embedding) WITH (bogus = 1)"},
+		{"22023", "CREATE INDEX ON items USING ivf_pq (embedding) WITH (m = 16)"},
+		{"22023", "CREATE INDEX ON items USING hnsw (embedding) WITH (num_sub_vectors = 4)"},
+		{"22023", "CREATE INDEX ON items USING hnsw (embedding) WITH (m = 1)"},
 		{"42601", "CREATE INDEX ON items USING ivf_pq"},
 		{"42704", "DROP INDEX nosuch"},
 	} {
@@ -207,5 +210,21 @@ print(sorted((i["name"], i["type"]) for i in ds.list_indices()))`, filepath.Join
 	execAll(t, conn, "DROP INDEX IF EXISTS items_emb, public.items_embedding_idx")
 	if len(notices) != 1 || !strings.Contains(notices[0], `index "items_emb" does not exist, skipping`) || len(listIndexes(t, conn)) != 0 {
 		t.Errorf("DROP INDEX IF EXISTS: notices %q, listing %v", notices, listIndexes(t, conn))
+	}
+
+	// pgvector's hnsw maps onto IVF_HNSW_SQ; hnsw.ef_search steers it.
+	execAll(t, conn, "CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_l2_ops) WITH (m = 8, ef_construction = 64, num_partitions = 2, wait = true)")
+	if l := listIndexes(t, conn)["items_hnsw"]; l.typ != "IVF_HNSW_SQ" || l.status != "ready" || l.indexed != n+10 || l.partitions == nil || *l.partitions != 2 {
+		t.Errorf("hnsw index: %+v", l)
+	}
+	execAll(t, conn, "SET hnsw.ef_search = 80")
+	if plan := explain(t, conn, "EXPLAIN ANALYZE SELECT id FROM items ORDER BY embedding <-> "+q+" LIMIT 5"); !strings.Contains(plan, "using items_hnsw (IVF_HNSW_SQ, l2): nprobes=20 ef=80") {
+		t.Errorf("EXPLAIN of an HNSW search:\n%s", plan)
+	}
+	for _, qi := range []int{3, 77, 1999, n + 5} {
+		lit := "'" + vecLiteral(data.vecs[qi]) + "'"
+		if ids := queryIDs(t, conn, "SELECT id FROM items ORDER BY embedding <-> "+lit+" LIMIT 5"); len(ids) != 5 || ids[0] != int64(qi) {
+			t.Errorf("HNSW: nearest to row %d: %v", qi, ids)
+		}
 	}
 }

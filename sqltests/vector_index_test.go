@@ -105,7 +105,7 @@ func vecLiteral(v []float32) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-func queryIDs(t *testing.T, conn *pgx.Conn, sql string, args ...any) []int64 {
+func queryIDs(t testing.TB, conn *pgx.Conn, sql string, args ...any) []int64 {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), sql, args...)
 	if err != nil {
