@@ -52,6 +52,9 @@ func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.
 	}
 	v, err, _ := c.loads.Do(key, func() (any, error) {
 		ix, err := lanceindex.Open(ctx, ds, info)
+		if pq, ok := ix.(*lanceindex.IVFPQ); ok && err == nil {
+			precompute(pq)
+		}
 		if err != nil {
 			if ctx.Err() == nil && (errors.Is(err, lance.ErrUnsupported) || errors.Is(err, lance.ErrCorrupt)) {
 				c.broken.Add(key, err)
@@ -65,6 +68,21 @@ func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.
 		return nil, err
 	}
 	return v.(lanceindex.Searcher), nil
+}
+
+// maxPrecomputeBytes bounds the per-partition tables precompute adds to
+// one IVF_PQ segment.
+const maxPrecomputeBytes = 64 << 20
+
+// precompute gives a loaded IVF_PQ segment its per-partition distance
+// table terms (ivfpq.(*Index).Precompute), so that a probe builds its ADC
+// table with M·256 additions instead of M·256 sub-distances, when they
+// cost at most maxPrecomputeBytes (NumPartitions·M KiB). It runs before
+// the segment is shared.
+func precompute(x *lanceindex.IVFPQ) {
+	if int64(x.NumPartitions())*int64(x.NumSubVectors())*256*4 <= maxPrecomputeBytes {
+		x.Model().Precompute()
+	}
 }
 
 func metricName(m distance.Metric) planner.VectorMetric {
