@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import lance
 import lancedb
-from lancedb.index import IvfPq
+from lancedb.index import HnswSq, IvfPq
 import numpy as np
 import pyarrow as pa
 
@@ -77,7 +77,9 @@ def run_queries(tbl, cfg, queries, qidx, nprobes, refine, threads):
         q = tbl.search(queries[qidx[i]], vector_column_name="embedding").distance_type(metric)
         if cfg["index_used"]:
             q = q.nprobes(nprobes)
-            if refine > 0:
+            if cfg.get("index_type") == "ivf_hnsw_sq":
+                q = q.ef(refine)  # the sweep's second value is ef
+            elif refine > 0:
                 q = q.refine_factor(refine)
         # _distance is selected to keep lance's deprecation warning (one per
         # query) quiet; it is returned anyway.
@@ -128,12 +130,19 @@ def main():
         t0 = time.perf_counter()
         # The same k-means settings as lancegate's ivfpq defaults (50
         # iterations, 256 training vectors per centroid, 8-bit codes).
-        tbl.create_index("embedding", config=IvfPq(
-            distance_type=cfg["metric"], num_partitions=cfg["partitions"],
-            num_sub_vectors=cfg["sub_vectors"], num_bits=8, max_iterations=50,
-            sample_rate=256))
+        if cfg.get("index_type") == "ivf_hnsw_sq":
+            tbl.create_index("embedding", config=HnswSq(
+                distance_type=cfg["metric"], num_partitions=cfg["partitions"],
+                m=cfg["m"], ef_construction=cfg["ef_construction"], max_iterations=50, sample_rate=256))
+            what = f"IVF{cfg['partitions']}/HNSW(m={cfg['m']}, ef_construction={cfg['ef_construction']})/SQ8"
+        else:
+            tbl.create_index("embedding", config=IvfPq(
+                distance_type=cfg["metric"], num_partitions=cfg["partitions"],
+                num_sub_vectors=cfg["sub_vectors"], num_bits=8, max_iterations=50,
+                sample_rate=256))
+            what = f"IVF{cfg['partitions']}/PQ{cfg['sub_vectors']}"
         out["build_s"] = time.perf_counter() - t0
-        log(f"IVF{cfg['partitions']}/PQ{cfg['sub_vectors']} ({cfg['metric']}) built in {out['build_s']:.1f}s")
+        log(f"{what} ({cfg['metric']}) built in {out['build_s']:.1f}s")
 
     nq = queries.shape[0]
     threads = cfg["clients"]

@@ -22,6 +22,7 @@ import (
 
 	"github.com/lancegate/lancegate/internal/benchdata"
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/hnsw"
 	"github.com/lancegate/lancegate/storage/index/ivfpq"
 	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/lance"
@@ -135,14 +136,28 @@ func rowAddresses(ds *lance.Dataset) []uint64 {
 
 // buildIndexAPI trains lancegate's IVF_PQ over the set's vectors and
 // commits it to the dataset in Lance's layout (as agent.IVFPQIndexer does).
-func buildIndexAPI(ctx context.Context, ds *lance.Dataset, set *benchdata.Set, partitions, subVectors int) (train, write time.Duration, err error) {
+func buildIndexAPI(ctx context.Context, ds *lance.Dataset, set *benchdata.Set, c *config) (train, write time.Duration, err error) {
 	addrs := rowAddresses(ds)
 	if len(addrs) != set.Params.N {
 		return 0, 0, fmt.Errorf("dataset has %d rows, the set %d", len(addrs), set.Params.N)
 	}
 	t0 := time.Now()
+	if c.indexType == "ivf_hnsw_sq" {
+		hx, err := hnsw.Build(ctx, set.Base, addrs, set.Params.Dim, hnsw.BuildOptions{
+			Metric: set.Metric, NumPartitions: c.partitions, M: c.m, EfConstruction: c.efc, SingleRange: true,
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		train = time.Since(t0)
+		t0 = time.Now()
+		if _, err := lanceindex.WriteHNSWSQ(ctx, ds, vecColumn, hx, indexName); err != nil {
+			return train, 0, err
+		}
+		return train, time.Since(t0), nil
+	}
 	ix, err := ivfpq.Build(ctx, set.Base, addrs, set.Params.Dim, ivfpq.BuildOptions{
-		Metric: set.Metric, NumPartitions: partitions, NumSubVectors: subVectors,
+		Metric: set.Metric, NumPartitions: c.partitions, NumSubVectors: c.subVectors,
 	})
 	if err != nil {
 		return 0, 0, err
@@ -169,7 +184,8 @@ func sqlOperator(m distance.Metric) (op, opclass string) {
 // buildIndexSQL sends CREATE INDEX … WITH (wait = true) over the wire:
 // the statement returns once the agent has committed the index (or its
 // build failed), within timeout (statement_timeout).
-func buildIndexSQL(ctx context.Context, dsn string, m distance.Metric, partitions, subVectors int, timeout time.Duration) (time.Duration, error) {
+func buildIndexSQL(ctx context.Context, dsn string, m distance.Metric, c *config) (time.Duration, error) {
+	timeout := c.timeout
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return 0, err
@@ -180,7 +196,11 @@ func buildIndexSQL(ctx context.Context, dsn string, m distance.Metric, partition
 	}
 	_, opclass := sqlOperator(m)
 	stmt := fmt.Sprintf("CREATE INDEX %s ON %s USING ivf_pq (%s %s) WITH (num_partitions = %d, num_sub_vectors = %d, wait = true)",
-		indexName, tableName, vecColumn, opclass, partitions, subVectors)
+		indexName, tableName, vecColumn, opclass, c.partitions, c.subVectors)
+	if c.indexType == "ivf_hnsw_sq" {
+		stmt = fmt.Sprintf("CREATE INDEX %s ON %s USING ivf_hnsw_sq (%s %s) WITH (num_partitions = %d, m = %d, ef_construction = %d, wait = true)",
+			indexName, tableName, vecColumn, opclass, c.partitions, c.m, c.efc)
+	}
 	t0 := time.Now()
 	if _, err := conn.Exec(ctx, stmt); err != nil {
 		return 0, fmt.Errorf("%s: %w", stmt, err)
@@ -305,6 +325,7 @@ type pgRunner struct {
 	conns []*pgx.Conn
 	texts []string
 	k     int
+	hnsw  bool // the sweep's second value is ef, not refine_factor
 }
 
 func newPGRunner(ctx context.Context, dsn string, set *benchdata.Set, clients, k int) (*pgRunner, error) {
@@ -337,10 +358,14 @@ func (r *pgRunner) close() {
 
 // set applies the sweep point's settings on every connection.
 func (r *pgRunner) set(ctx context.Context, nprobes, refine int) error {
+	second := fmt.Sprintf("SET lancegate.refine_factor = %d", max(1, refine))
+	if r.hnsw {
+		second = fmt.Sprintf("SET lancegate.ef = %d", refine) // the sweep's ef
+	}
 	for _, c := range r.conns {
 		for _, s := range []string{
 			fmt.Sprintf("SET lancegate.nprobes = %d", nprobes),
-			fmt.Sprintf("SET lancegate.refine_factor = %d", refine),
+			second,
 		} {
 			if _, err := c.Exec(ctx, s); err != nil {
 				return fmt.Errorf("%s: %w", s, err)

@@ -57,6 +57,10 @@ type config struct {
 	workdir    string
 	partitions int
 	subVectors int
+	// indexType is ivf_pq or ivf_hnsw_sq; for ivf_hnsw_sq the second sweep
+	// list (refine) holds ef values instead (-ef).
+	indexType string
+	m, efc    int
 	index      bool
 	indexVia   string
 	nprobes    []int
@@ -111,7 +115,11 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.index, "index", true, "build the IVF_PQ indexes (false: both engines search exactly)")
 	fs.StringVar(&c.indexVia, "index-via", "api", "how lancegate's index is built: api (ivfpq.Build + lanceindex.WriteIVFPQ) or sql (CREATE INDEX over the wire)")
 	np := fs.String("nprobes", "5,10,20,40", "nprobes sweep")
-	rf := fs.String("refine", "1,2,5,10", "refine factor sweep (0: no refine)")
+	rf := fs.String("refine", "1,2,5,10", "refine factor sweep (0: no refine); ivf_pq only")
+	fs.StringVar(&c.indexType, "index-type", "ivf_pq", "index type: ivf_pq or ivf_hnsw_sq (then the sweep is nprobes × -ef)")
+	efl := fs.String("ef", "40,80,160", "HNSW ef sweep (ivf_hnsw_sq)")
+	fs.IntVar(&c.m, "m", 20, "HNSW m (ivf_hnsw_sq)")
+	fs.IntVar(&c.efc, "ef-construction", 150, "HNSW ef_construction (ivf_hnsw_sq)")
 	fs.IntVar(&c.clients, "clients", 2*runtime.NumCPU(), "concurrent connections (LanceDB: threads)")
 	fs.IntVar(&c.warmup, "warmup", 100, "warm-up queries per engine before the sweep")
 	eng := fs.String("engines", "lancegate,lancedb", "engines to run: lancegate, lancedb, lancedb-lgidx")
@@ -132,6 +140,15 @@ func parseFlags(args []string) (*config, error) {
 	}
 	if c.refine, err = intList(*rf); err != nil {
 		return nil, fmt.Errorf("-refine: %w", err)
+	}
+	switch c.indexType {
+	case "ivf_pq":
+	case "ivf_hnsw_sq":
+		if c.refine, err = intList(*efl); err != nil {
+			return nil, fmt.Errorf("-ef: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("-index-type %q: want ivf_pq or ivf_hnsw_sq", c.indexType)
 	}
 	for _, e := range strings.Split(*eng, ",") {
 		switch e = strings.TrimSpace(e); e {
@@ -192,6 +209,9 @@ type Results struct {
 	SubVectors int                `json:"sub_vectors"`
 	Index      bool               `json:"index"`
 	IndexVia   string             `json:"index_via"`
+	IndexType  string             `json:"index_type"`
+	M          int                `json:"m,omitempty"`
+	EfC        int                `json:"ef_construction,omitempty"`
 	Clients    int                `json:"clients"`
 	Rounds     int                `json:"rounds"`
 	K          int                `json:"k"`
@@ -356,7 +376,7 @@ func printEqualRecall(w *os.File, r *Results) {
 	if len(r.EqualRecall) == 0 || len(engines) < 2 {
 		return
 	}
-	fmt.Fprintf(w, "Best QPS at recall@%d ≥ level (nprobes/refine of that point)", r.K)
+	fmt.Fprintf(w, "Best QPS at recall@%d ≥ level (nprobes/%s of that point)", r.K, map[bool]string{true: "ef", false: "refine"}[r.IndexType == "ivf_hnsw_sq"])
 	if slices.Contains(engines, "lancegate") && slices.Contains(engines, "lancedb") {
 		fmt.Fprint(w, "; ratio = lancegate / lancedb")
 	}
@@ -387,9 +407,13 @@ func printEqualRecall(w *os.File, r *Results) {
 }
 
 func printTable(w *os.File, r *Results) {
-	fmt.Fprintf(w, "\n%d × %d %s, %d queries, RC %.3f (%s); IVF%d/PQ%d; %d clients; %s, GOMAXPROCS %s, %s kernels, load %s\n",
+	model := fmt.Sprintf("IVF%d/PQ%d", r.Partitions, r.SubVectors)
+	if r.IndexType == "ivf_hnsw_sq" {
+		model = fmt.Sprintf("IVF%d/HNSW(m=%d, ef_construction=%d)/SQ8", r.Partitions, r.M, r.EfC)
+	}
+	fmt.Fprintf(w, "\n%d × %d %s, %d queries, RC %.3f (%s); %s; %d clients; %s, GOMAXPROCS %s, %s kernels, load %s\n",
 		r.Data.Params.N, r.Data.Params.Dim, r.Data.Metric, r.Data.Params.Queries, r.Data.RelativeContrast, r.DataKey,
-		r.Partitions, r.SubVectors, r.Clients, r.Machine["go"], r.Machine["gomaxprocs"], r.Machine["kernels"], r.Machine["loadavg_start"])
+		model, r.Clients, r.Machine["go"], r.Machine["gomaxprocs"], r.Machine["kernels"], r.Machine["loadavg_start"])
 	fmt.Fprintf(w, "cpu: %s, GOAMD64 %s\n", r.Machine["cpu"], r.Machine["goamd64"])
 	var ts []string
 	for _, k := range slices.Sorted(maps.Keys(r.Timings)) {
@@ -404,7 +428,11 @@ func printTable(w *os.File, r *Results) {
 	if r.Rounds > 1 {
 		qpsHead = fmt.Sprintf("QPS (median of %d, range)", r.Rounds)
 	}
-	fmt.Fprintf(w, "| engine | nprobes | refine | recall@%d | %s | p50 ms | p99 ms | build s |\n", r.K, qpsHead)
+	second := "refine"
+	if r.IndexType == "ivf_hnsw_sq" {
+		second = "ef"
+	}
+	fmt.Fprintf(w, "| engine | nprobes | %s | recall@%d | %s | p50 ms | p99 ms | build s |\n", second, r.K, qpsHead)
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, p := range r.Summary {
 		build := "—"

@@ -50,7 +50,7 @@ func run(c *config) error {
 	}
 	res := &Results{
 		Args: os.Args[1:], Time: time.Now().UTC(), Data: set.Meta, DataKey: benchdata.Key(p, metric, c.k),
-		Partitions: c.partitions, SubVectors: c.subVectors, Index: c.index, IndexVia: c.indexVia,
+		Partitions: c.partitions, SubVectors: c.subVectors, Index: c.index, IndexVia: c.indexVia, IndexType: c.indexType, M: c.m, EfC: c.efc,
 		Clients: c.clients, Rounds: c.rounds, K: c.k, Machine: machine(), Timings: map[string]float64{"data": time.Since(t0).Seconds()},
 	}
 	tables := filepath.Join(c.workdir, "tables", res.DataKey)
@@ -157,7 +157,7 @@ func (e *lancegateEngine) setup(ctx context.Context) error {
 		res.Timings["lancegate_write"] = took.Seconds()
 		logf("lancegate: wrote %s/bench.lance (%d rows) in %.1fs", root, ds.CountRows(), took.Seconds())
 		if c.index && c.indexVia == "api" {
-			train, write, err := buildIndexAPI(ctx, ds, set, c.partitions, c.subVectors)
+			train, write, err := buildIndexAPI(ctx, ds, set, c)
 			if err != nil {
 				return fmt.Errorf("index: %w", err)
 			}
@@ -192,7 +192,7 @@ func (e *lancegateEngine) setup(ctx context.Context) error {
 	}
 
 	if c.index && c.indexVia == "sql" {
-		took, err := buildIndexSQL(ctx, dsn, set.Metric, c.partitions, c.subVectors, c.timeout)
+		took, err := buildIndexSQL(ctx, dsn, set.Metric, c)
 		if err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
@@ -202,6 +202,9 @@ func (e *lancegateEngine) setup(ctx context.Context) error {
 	}
 
 	r, err := newPGRunner(ctx, dsn, set, c.clients, c.k)
+	if r != nil {
+		r.hnsw = c.indexType == "ivf_hnsw_sq"
+	}
 	if err != nil {
 		return err
 	}
@@ -294,7 +297,10 @@ type lancedbConfig struct {
 	Partitions int    `json:"partitions"`
 	SubVectors int    `json:"sub_vectors"`
 	NProbes    []int  `json:"nprobes"`
-	Refine     []int  `json:"refine"`
+	Refine     []int  `json:"refine"` // ef values for ivf_hnsw_sq
+	IndexType  string `json:"index_type"`
+	M          int    `json:"m"`
+	EfC        int    `json:"ef_construction"`
 	Clients    int    `json:"clients"`
 	Warmup     int    `json:"warmup"`
 	K          int    `json:"k"`
@@ -333,6 +339,7 @@ func (e *lancedbEngine) config() (lancedbConfig, error) {
 		Base: filepath.Join(e.set.Dir, benchdata.BaseFile), Queries: filepath.Join(e.set.Dir, benchdata.QueriesFile),
 		DB: e.dbDir, Table: tableName, Metric: e.set.Metric.String(),
 		Partitions: c.partitions, SubVectors: c.subVectors, NProbes: sweepNProbes(c), Refine: sweepRefine(c),
+		IndexType: c.indexType, M: c.m, EfC: c.efc,
 		Clients: c.clients, Warmup: c.warmup, K: c.k, Out: filepath.Join(c.workdir, e.name+"-out.json"),
 	}
 	if e.name == "lancedb-lgidx" {
