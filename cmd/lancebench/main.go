@@ -61,21 +61,21 @@ type config struct {
 	// list (refine) holds ef values instead (-ef).
 	indexType string
 	m, efc    int
-	index      bool
-	indexVia   string
-	nprobes    []int
-	refine     []int
-	clients    int
-	warmup     int
-	engines    []string
-	dsn        string
-	root       string
-	bin        string
-	python     string
-	plot       string
-	timeout    time.Duration
-	rounds     int
-	cpus       string
+	index     bool
+	indexVia  string
+	nprobes   []int
+	refine    []int
+	clients   int
+	warmup    int
+	engines   []string
+	dsn       string
+	root      string
+	bin       string
+	python    string
+	plot      string
+	timeout   time.Duration
+	rounds    int
+	cpus      string
 }
 
 func intList(s string) ([]int, error) {
