@@ -52,6 +52,19 @@ func sq8DotGatherAVX2(u *float32, codes *byte, dim int, rows *uint32, n int, out
 //go:noescape
 func sq8L2GatherAVX2(u, w *float32, codes *byte, dim int, rows *uint32, n int, out *float32)
 
+// The blocked kernels (blocked.go): q has dim values, blocks holds
+// nblocks blocks of dim×8 values; the L2 and dot forms write 8·nblocks
+// sums to out, the nearest form returns Blocked.NearestL2's results.
+
+//go:noescape
+func l2BlockedAVX2(q, blocks *float32, dim, nblocks int, out *float32)
+
+//go:noescape
+func dotBlockedAVX2(q, blocks *float32, dim, nblocks int, out *float32)
+
+//go:noescape
+func nearestL2BlockedAVX2(q, blocks *float32, dim, nblocks int) (best int, d1, d2 float32)
+
 // avx2Kernels wraps the assembly. Empty slices never reach it (dim 0 is
 // handled by the pair wrappers, and Batch never passes dim 0).
 var avx2Kernels = kernels{
@@ -102,6 +115,17 @@ var avx2Kernels = kernels{
 	},
 	sq8L2Gather: func(u, w []float32, codes []byte, rows []uint32, out []float32) {
 		sq8L2GatherAVX2(unsafe.SliceData(u), unsafe.SliceData(w), unsafe.SliceData(codes), len(u), unsafe.SliceData(rows), len(out), unsafe.SliceData(out))
+	},
+	// Blocked never calls these with dim 0 (the assembly's dimension
+	// loop runs at least once).
+	l2Blocked: func(q, blocks, out []float32) {
+		l2BlockedAVX2(unsafe.SliceData(q), unsafe.SliceData(blocks), len(q), len(out)/BlockLanes, unsafe.SliceData(out))
+	},
+	dotBlocked: func(q, blocks, out []float32) {
+		dotBlockedAVX2(unsafe.SliceData(q), unsafe.SliceData(blocks), len(q), len(out)/BlockLanes, unsafe.SliceData(out))
+	},
+	nearestL2Blocked: func(q, blocks []float32) (int, float32, float32) {
+		return nearestL2BlockedAVX2(unsafe.SliceData(q), unsafe.SliceData(blocks), len(q), len(blocks)/(len(q)*BlockLanes))
 	},
 }
 

@@ -398,6 +398,200 @@ func sq8Kernels(l2 bool) {
 	p("\tRET")
 }
 
+// blockedKernel writes a kernel over a Blocked set (blocked.go): vectors
+// stored dimension-major in blocks of 8, so that one YMM register holds one
+// dimension of 8 vectors. For each dimension d it broadcasts q[d] and
+// accumulates (q[d] − v[d])² (or q[d]·v[d]) into one register per block,
+// in dimension order (as the reference sums), with no horizontal
+// reduction. Blocks go
+// eight at a time (eight independent FMA chains, enough to cover the FMA
+// latency, sharing one broadcast), then four, then one.
+//
+// The L2 and dot forms store the 8·nblocks sums to out. The nearest form keeps,
+// per lane, the smallest sum m1 with its vector index i1 (the first on
+// ties: a strict compare, blocks in index order) and the second-smallest
+// sum m2 (blockLanes), then reduces the lanes to the results of
+// Blocked.NearestL2. NaN sums never enter: VMINPS and VMAXPS return their
+// second source operand (Intel order) when either is NaN, so the operands
+// are ordered to keep m1 and m2, and NaN < m1 is false.
+//
+// Registers: R8 q, DI and BX the first and fifth block of a group, R9 dim,
+// R11 blocks left, DX out, R12 the block stride (dim·32 bytes), R13 three
+// strides; Y0–Y7 sums, Y8 the broadcast, Y9–Y10 differences (and scratch
+// after the dimension loop); nearest: Y11 m1, Y12 i1, Y13 m2, Y14 the lane
+// indexes of the next block, Y15 eight.
+func blockedKernel(name string, mode blockedMode) {
+	l := strings.TrimSuffix(name, "AVX2")
+	nearest := mode == blockedNearest
+	p("")
+	if nearest {
+		p("// func %s(q, blocks *float32, dim, nblocks int) (best int, d1, d2 float32)", name)
+		p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	} else {
+		p("// func %s(q, blocks *float32, dim, nblocks int, out *float32)", name)
+		p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+		p("\tMOVQ out+32(FP), DX")
+	}
+	p("\tMOVQ q+0(FP), R8")
+	p("\tMOVQ blocks+8(FP), DI")
+	p("\tMOVQ dim+16(FP), R9")
+	p("\tMOVQ nblocks+24(FP), R11")
+	p("\tMOVQ R9, R12")
+	p("\tSHLQ $5, R12")
+	p("\tLEAQ (R12)(R12*2), R13")
+	if nearest {
+		p("\tVBROADCASTSS blockConst<>+32(SB), Y11")
+		p("\tVMOVAPS Y11, Y13")
+		p("\tVPCMPEQD Y12, Y12, Y12")
+		p("\tVMOVDQU blockConst<>+0(SB), Y14")
+		p("\tVPBROADCASTD blockConst<>+36(SB), Y15")
+	}
+	for _, width := range []int{8, 4, 1} {
+		blockedGroup(l, width, mode)
+	}
+	p("%s_done:", l)
+	if nearest {
+		blockedReduce()
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// blockedMode selects what a blocked kernel computes.
+type blockedMode int
+
+const (
+	blockedL2      blockedMode = iota // store Σ (q[d] − v[d])²
+	blockedDot                        // store Σ q[d]·v[d]
+	blockedNearest                    // reduce Σ (q[d] − v[d])² to the nearest
+)
+
+// blockedGroup writes the loop over groups of width (8, 4 or 1) blocks.
+func blockedGroup(l string, width int, mode blockedMode) {
+	nearest := mode == blockedNearest
+	g := fmt.Sprintf("%s_g%d", l, width)
+	next := map[int]string{8: l + "_g4", 4: l + "_g1", 1: l + "_done"}[width]
+	// The four addresses of one half-group of blocks, from base reg.
+	addr := func(base string, i int) string {
+		switch i {
+		case 0:
+			return "(" + base + ")"
+		case 1:
+			return "(" + base + ")(R12*1)"
+		case 2:
+			return "(" + base + ")(R12*2)"
+		}
+		return "(" + base + ")(R13*1)"
+	}
+	p("%s:", g)
+	p("\tCMPQ R11, $%d", width)
+	p("\tJL %s", next)
+	for i := 0; i < width; i++ {
+		p("\tVXORPS Y%d, Y%d, Y%d", i, i, i)
+	}
+	p("\tMOVQ R8, SI")
+	p("\tMOVQ R9, CX")
+	if width == 8 {
+		p("\tLEAQ (DI)(R12*4), BX")
+	}
+	p("%s_dim:", g)
+	p("\tVBROADCASTSS (SI), Y8")
+	for i := 0; i < width; i++ {
+		base := "DI"
+		if i >= 4 {
+			base = "BX"
+		}
+		if mode == blockedDot {
+			p("\tVFMADD231PS %s, Y8, Y%d", addr(base, i%4), i)
+			continue
+		}
+		t := 9 + i%2
+		p("\tVSUBPS %s, Y8, Y%d", addr(base, i%4), t)
+		p("\tVFMADD231PS Y%d, Y%d, Y%d", t, t, i)
+	}
+	p("\tADDQ $4, SI")
+	p("\tADDQ $32, DI")
+	if width == 8 {
+		p("\tADDQ $32, BX")
+	}
+	p("\tDECQ CX")
+	p("\tJNZ %s_dim", g)
+	// DI has moved past the group's first block: skip the others.
+	switch width {
+	case 8:
+		p("\tLEAQ (DI)(R12*4), DI")
+		p("\tADDQ R13, DI")
+	case 4:
+		p("\tADDQ R13, DI")
+	}
+	for i := 0; i < width; i++ {
+		if nearest {
+			p("\tVCMPPS $0x11, Y11, Y%d, Y9", i) // Y9 = sum < m1 (ordered, quiet)
+			p("\tVMAXPS Y%d, Y11, Y10", i)       // max(m1, sum); NaN if sum is NaN
+			p("\tVMINPS Y13, Y10, Y13")          // m2 = min(max(m1, sum), m2); m2 if NaN
+			p("\tVMINPS Y11, Y%d, Y11", i)       // m1 = min(sum, m1); m1 if sum is NaN
+			p("\tVBLENDVPS Y9, Y14, Y12, Y12")   // i1 = sum < m1 ? index : i1
+			p("\tVPADDD Y15, Y14, Y14")
+		} else {
+			p("\tVMOVUPS Y%d, %d(DX)", i, 32*i)
+		}
+	}
+	if !nearest {
+		p("\tADDQ $%d, DX", 32*width)
+	}
+	p("\tSUBQ $%d, R11", width)
+	p("\tJMP %s", g)
+}
+
+// blockedReduce turns the lanes (Y11 m1, Y12 i1, Y13 m2) into the nearest
+// kernel's results, as blockLanes.reduce does: d1 is the smallest m1; best
+// the smallest index among the lanes holding it (−1 when d1 is +Inf, since
+// a lane's i1 is −1 until it sees a finite sum); d2 the smallest of the
+// best lane's m2 and the other lanes' m1 (no lane value is NaN).
+func blockedReduce() {
+	hmin := func(y, t string) { // every lane of y := the minimum of y's lanes
+		p("\tVPERM2F128 $1, %s, %s, %s", y, y, t)
+		p("\tVMINPS %s, %s, %s", t, y, y)
+		p("\tVPERMILPS $0x4e, %s, %s", y, t)
+		p("\tVMINPS %s, %s, %s", t, y, y)
+		p("\tVPERMILPS $0xb1, %s, %s", y, t)
+		p("\tVMINPS %s, %s, %s", t, y, y)
+	}
+	p("\tVMOVAPS Y11, Y0")
+	hmin("Y0", "Y1")                            // Y0 = d1 in every lane
+	p("\tVCMPPS $0, Y0, Y11, Y1")               // Y1 = m1 == d1
+	p("\tVPBROADCASTD blockConst<>+40(SB), Y2") // MaxInt32
+	p("\tVBLENDVPS Y1, Y12, Y2, Y2")            // Y2 = m1 == d1 ? i1 : MaxInt32
+	p("\tVPERM2I128 $1, Y2, Y2, Y3")
+	p("\tVPMINSD Y3, Y2, Y2")
+	p("\tVPSHUFD $0x4e, Y2, Y3")
+	p("\tVPMINSD Y3, Y2, Y2")
+	p("\tVPSHUFD $0xb1, Y2, Y3")
+	p("\tVPMINSD Y3, Y2, Y2")         // Y2 = best in every lane
+	p("\tVPCMPEQD Y2, Y12, Y1")       // Y1 = the best lane (all lanes when best is −1)
+	p("\tVBLENDVPS Y1, Y13, Y11, Y4") // Y4 = best lane ? m2 : m1
+	hmin("Y4", "Y5")
+	p("\tVMOVD X2, AX")
+	p("\tMOVLQSX AX, AX")
+	p("\tMOVQ AX, best+32(FP)")
+	p("\tVMOVSS X0, d1+40(FP)")
+	p("\tVMOVSS X4, d2+44(FP)")
+}
+
+// blockedConst is the nearest kernel's constants: the lane indexes 0–7,
+// +Inf (the initial m1 and m2), 8 (the index step per block) and
+// MaxInt32 (no index).
+func blockedConst() {
+	p("")
+	for i := 0; i < 8; i++ {
+		p("DATA blockConst<>+%d(SB)/4, $%d", 4*i, i)
+	}
+	p("DATA blockConst<>+32(SB)/4, $0x7f800000")
+	p("DATA blockConst<>+36(SB)/4, $8")
+	p("DATA blockConst<>+40(SB)/4, $0x7fffffff")
+	p("GLOBL blockConst<>(SB), RODATA|NOPTR, $44")
+}
+
 func main() {
 	p("// Code generated by asm_gen.go; DO NOT EDIT.")
 	p("")
@@ -415,6 +609,10 @@ func main() {
 	batch("l2BatchAVX2", l2Body)
 	sq8Kernels(false)
 	sq8Kernels(true)
+	blockedConst()
+	blockedKernel("l2BlockedAVX2", blockedL2)
+	blockedKernel("dotBlockedAVX2", blockedDot)
+	blockedKernel("nearestL2BlockedAVX2", blockedNearest)
 	if err := os.WriteFile("asm_amd64.s", out.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}

@@ -241,3 +241,48 @@ func BenchmarkSQ8Speedup(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNearest times one query against k vectors of small dimension,
+// the k-means assignment and PQ encoding step. Each iteration runs 64
+// queries through each of, in turn (A B C, interleaved): the row-major
+// batch kernel followed by a scalar arg-min (the former k-means path),
+// Blocked.L2 and Blocked.NearestL2. It reports ns per query for each.
+func BenchmarkNearest(b *testing.B) {
+	b.Logf("Impl() = %s", Impl())
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, c := range []struct{ dim, k int }{{4, 256}, {8, 256}, {16, 256}, {32, 256}, {128, 316}} {
+		const nq = 64
+		qs, vecs := randVec(r, nq*c.dim), randVec(r, c.k*c.dim)
+		blk := NewBlocked(vecs, c.dim)
+		out := make([]float32, c.k)
+		b.Run(fmt.Sprintf("dim=%d/k=%d/%s", c.dim, c.k, Impl()), func(b *testing.B) {
+			var tr, tl, tn time.Duration
+			sink := 0
+			for b.Loop() {
+				t0 := time.Now()
+				for i := range nq {
+					L2.Batch(qs[i*c.dim:(i+1)*c.dim], vecs, out)
+					best, _, _ := nearestOfDists(out)
+					sink += best
+				}
+				t1 := time.Now()
+				for i := range nq {
+					blk.L2(qs[i*c.dim:(i+1)*c.dim], out)
+				}
+				t2 := time.Now()
+				for i := range nq {
+					best, _, _ := blk.NearestL2(qs[i*c.dim : (i+1)*c.dim])
+					sink += best
+				}
+				t3 := time.Now()
+				tr, tl, tn = tr+t1.Sub(t0), tl+t2.Sub(t1), tn+t3.Sub(t2)
+			}
+			qsDone := float64(b.N * nq)
+			b.ReportMetric(float64(tr.Nanoseconds())/qsDone, "rowmajor+argmin-ns/q")
+			b.ReportMetric(float64(tl.Nanoseconds())/qsDone, "blockedL2-ns/q")
+			b.ReportMetric(float64(tn.Nanoseconds())/qsDone, "nearest-ns/q")
+			b.ReportMetric(float64(tr)/float64(tn), "speedup")
+			_ = sink
+		})
+	}
+}

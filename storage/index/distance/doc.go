@@ -33,6 +33,13 @@
 // j), and codes of m bytes per vector, row-major n×m. PQDistances writes
 // out[i] = Σ_j table[j·256 + codes[i·m+j]].
 //
+// Blocked (blocked.go): k vectors of a small dimension, stored
+// dimension-major in blocks of 8 (block b, dimension d, lane l at
+// (b·dim + d)·8 + l), for scoring one query against all of them: k-means
+// centroids and PQ codebooks. Blocked.L2 writes the k distances and
+// Blocked.InnerProducts the k inner products; Blocked.NearestL2 returns the nearest vector, its distance and the
+// second-smallest distance, the k-means assignment step, in one pass.
+//
 // SQ8: one byte per dimension, row-major n×dim, with a per-dimension Min and
 // Scale (SQ8 documents the encoding). A query is transformed once
 // (SQ8.Query) so that the scan never decodes: see SQ8.Query for the L2 and
@@ -76,6 +83,15 @@
 // batched, ≈ 11 and ≈ 14 ns one row per call, against ≈ 80 and ≈ 105 ns
 // for the portable Go. Distances special-cases a single row (no division,
 // no batch loop), which is how a graph search calls it.
+//
+// The blocked kernels broadcast q[d] and accumulate (q[d] − v[d])² (or
+// q[d]·v[d]) for 8 vectors per register, 8 blocks (64 vectors) per step
+// so that eight FMA chains hide the FMA latency, and never sum
+// horizontally; the nearest form keeps a per-lane minimum, index and
+// second minimum and reduces the 8 lanes once at the end. At 8 dimensions and 256 vectors NearestL2 takes
+// ≈ 80 ns against ≈ 1.1 µs for Metric.Batch and a scalar arg-min (≈ 1.5 µs
+// against 2.7 µs at 128 × 316). Each distance sums in dimension order, as
+// the reference does.
 //
 // # Accuracy
 //

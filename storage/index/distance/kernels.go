@@ -25,6 +25,17 @@ type kernels struct {
 	sq8L2Batch   func(u, w []float32, codes []byte, out []float32)
 	sq8DotGather func(u []float32, codes []byte, rows []uint32, out []float32)
 	sq8L2Gather  func(u, w []float32, codes []byte, rows []uint32, out []float32)
+
+	// Blocked kernels (blocked.go) over blocks of 8 vectors stored
+	// dimension-major: l2Blocked writes the 8·n distances of n blocks
+	// (len(blocks) = len(out)·len(q), len(q) > 0), dotBlocked the 8·n
+	// inner products; nearestL2Blocked
+	// returns the nearest vector, its distance and the second-smallest
+	// distance (Blocked.NearestL2's results), reducing the per-lane minima
+	// (blockLanes) on the stack.
+	l2Blocked        func(q, blocks, out []float32)
+	dotBlocked       func(q, blocks, out []float32)
+	nearestL2Blocked func(q, blocks []float32) (best int, d1, d2 float32)
 }
 
 // referenceKernels is the scalar specification. It is never selected for
@@ -44,6 +55,10 @@ var referenceKernels = kernels{
 	sq8L2Batch:   sq8L2BatchOf(refSQ8L2),
 	sq8DotGather: sq8DotGatherOf(refSQ8Dot),
 	sq8L2Gather:  sq8L2GatherOf(refSQ8L2),
+
+	l2Blocked:        refL2Blocked,
+	dotBlocked:       refDotBlocked,
+	nearestL2Blocked: nearestOf(refL2Blocked),
 }
 
 // genericKernels is the portable unrolled pure-Go set.
@@ -62,6 +77,10 @@ var genericKernels = kernels{
 	sq8L2Batch:   sq8L2BatchOf(goSQ8L2),
 	sq8DotGather: sq8DotGatherOf(goSQ8Dot),
 	sq8L2Gather:  sq8L2GatherOf(goSQ8L2),
+
+	l2Blocked:        goL2Blocked,
+	dotBlocked:       goDotBlocked,
+	nearestL2Blocked: nearestOf(goL2Blocked),
 }
 
 // impl is the kernel set in use, chosen once by the build variant (see

@@ -47,7 +47,9 @@ type searchScratch struct {
 	cand  minHeap
 	res   maxHeap
 	out   [1]float32
-	dists []float32
+	dists []float32 // scan's distances
+	ids   []uint32  // searchGraph: the unvisited neighbours of one node
+	nbd   []float32 // and their distances
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(searchScratch) }}
@@ -200,11 +202,23 @@ func (ix *Index) searchGraph(part *Partition, k kernel, ef int, allow func(uint6
 		if c.dist > bar {
 			break
 		}
+		// Mark and collect the unvisited neighbours, then score them in
+		// one gathering kernel call: the rows' loads overlap, and the
+		// per-call overhead is paid once per expanded node. The distances
+		// are bit-identical to one call per row, so the walk is too.
+		ids := s.ids[:0]
 		for _, nb := range lv0.Neighbors[lv0.Offsets[c.id]:lv0.Offsets[c.id+1]] {
-			if !s.vis.add(nb) {
-				continue
+			if s.vis.add(nb) {
+				ids = append(ids, nb)
 			}
-			d := dist(nb)
+		}
+		s.ids = ids
+		if len(ids) == 0 {
+			continue
+		}
+		computed += len(ids)
+		for i, d := range k.at(ids, s) {
+			nb := ids[i]
 			if d > bar {
 				continue
 			}
@@ -249,6 +263,20 @@ func (k kernel) fix(i int, d float32) float32 {
 func (k kernel) one(id uint32, out []float32) float32 {
 	k.sq.Distances(k.codes[int(id)*k.dim:int(id+1)*k.dim], out[:1])
 	return k.fix(int(id), out[0])
+}
+
+// at returns the distances to the local rows ids, in order, computed by one
+// gathering kernel call into s.nbd.
+func (k kernel) at(ids []uint32, s *searchScratch) []float32 {
+	if cap(s.nbd) < len(ids) {
+		s.nbd = make([]float32, len(ids), 2*len(ids))
+	}
+	d := s.nbd[:len(ids)]
+	k.sq.DistancesAt(k.codes, ids, d)
+	for i, id := range ids {
+		d[i] = k.fix(int(id), d[i])
+	}
+	return d
 }
 
 // scan computes the distance to every row of a partition no larger than

@@ -79,3 +79,44 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrainPQ trains PQ16 (256 centroids of 8 dimensions each, 25
+// iterations) alone on the 100k × 128 benchmark data, which TrainPQ
+// samples down to 65,536 rows. Run with -benchtime=1x.
+func BenchmarkTrainPQ(b *testing.B) {
+	p := benchParams()
+	base, _ := genClustered(p)
+	for b.Loop() {
+		start := time.Now()
+		if _, err := TrainPQ(context.Background(), base, p.dim, 16, KMeansOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/train")
+	}
+}
+
+// BenchmarkDistanceTable builds the per-query ADC table of a PQ16 over
+// 128-d vectors (16 rows of 256 sub-distances), once per query of a
+// search.
+func BenchmarkDistanceTable(b *testing.B) {
+	p := benchParams()
+	p.n = 4096
+	base, queries := genClustered(p)
+	pq, err := TrainPQ(context.Background(), base, p.dim, 16, KMeansOptions{MaxIters: 5})
+	if err != nil {
+		b.Fatal(err)
+	}
+	table := make([]float32, pq.M*Codes)
+	for _, m := range []distance.Metric{distance.L2, distance.Dot} {
+		b.Run(m.String(), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				q := queries[(i%p.nq)*p.dim : (i%p.nq+1)*p.dim]
+				if err := pq.DistanceTable(m, q, table); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -40,11 +40,19 @@
 // largest cluster, perturbed by ±1/1024 per coordinate (Lance splits a big
 // cluster the same way).
 //
-// Assignment uses the batched L2 kernel (distance.Metric.Batch, one row
-// against the k×dim centroid block) with Hamerly's bounds: a row whose
-// distance to its centroid is below both a lower bound on its distance to
-// every other centroid and half its centroid's distance to the nearest
-// other centroid keeps its cluster without a full scan. The metrics:
+// Assignment uses Hamerly's bounds: a row whose distance to its centroid
+// is below both a lower bound on its distance to every other centroid and
+// half its centroid's distance to the nearest other centroid keeps its
+// cluster without a full scan. The full scan is distance.Blocked's
+// NearestL2 over a dimension-major copy of the centroids, refreshed every
+// iteration: it returns the nearest centroid and the second-smallest
+// distance (the new lower bound) in one pass, with no horizontal sums and
+// no distance row to search afterwards. For PQ's 256 centroids of 8
+// dimensions that is ≈ 80 ns per row against ≈ 1.1 µs for the row-major
+// batch kernel and a scalar arg-min, which made PQ training most of a
+// build; at 128 dimensions and 316 centroids it is still ≈ 1.7× faster.
+// k-means++ seeding scans the whole sample once per pick, over a blocked
+// copy of the sample when rows are short (≤ 32 values). The metrics:
 //
 //	L2      plain k-means.
 //	Cosine  rows are normalised, then L2 k-means; centroids are means of
@@ -67,7 +75,9 @@
 //
 // The PQ's M sub-quantizers always train with L2 k-means (Lance encodes dot
 // vectors by L2-nearest sub-centroid too), at most 256·256 rows each,
-// spread over the available cores. Partitions keep their rows in input
+// spread over the available cores. Encoding and L2 distance tables use the
+// same blocked kernels over a blocked copy of each codebook, built once
+// per PQ on first use. Partitions keep their rows in input
 // order, codes row-major (Lance stores them transposed per partition; the
 // writer will transpose).
 //

@@ -136,8 +136,10 @@ type kmeans struct {
 	// lower[i] is a lower bound on the Euclidean (not squared) distance
 	// from row i to every centroid other than assign[i] (Hamerly's bound).
 	lower []float64
-	// cent holds the centroids, k×dim.
+	// cent holds the centroids, k×dim; blk is their blocked copy for
+	// halfGaps and assignStep, refreshed at the start of every iteration.
 	cent []float32
+	blk  distance.Blocked
 }
 
 // run is Lloyd's loop with Hamerly's bounds. Assignment is always by L2:
@@ -175,6 +177,7 @@ func (km *kmeans) run(ctx context.Context) ([]float32, error) {
 			return nil, fmt.Errorf("ivfpq: kmeans iteration %d: %w", iter, err)
 		}
 		var loss float64
+		km.blk.Reset(km.cent, km.dim)
 		if iter == 0 {
 			loss = km.assignStep(nil)
 		} else {
@@ -201,11 +204,12 @@ func (km *kmeans) run(ctx context.Context) ([]float32, error) {
 func (km *kmeans) assignStep(half []float64) float64 {
 	dim, k := km.dim, km.k
 	n := len(km.data) / dim
+	inf := float32(math.Inf(1))
 	const chunk = 512
 	chunks := (n + chunk - 1) / chunk
 	losses := make([]float64, chunks)
 	parallelChunks(chunks, km.opts.Parallelism, func() func(c int) {
-		out := make([]float32, k)
+		var out []float32
 		return func(c int) {
 			var loss float64
 			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
@@ -217,6 +221,21 @@ func (km *kmeans) assignStep(half []float64) float64 {
 						loss += d2
 						continue
 					}
+				}
+				// The blocked kernel finds the nearest centroid and the
+				// second-smallest distance (the new lower bound) in one
+				// pass, ≈ 8× faster than a row-major scan and an
+				// arg-min at PQ's 8 dimensions. Rows with a non-finite
+				// distance take the exhaustive path below, whose
+				// handling of NaN and +Inf the bounds rely on.
+				if best, d1, d2 := km.blk.NearestL2(x); best >= 0 && (k == 1 || d2 < inf) {
+					km.assign[i] = int32(best)
+					loss += float64(d1)
+					km.lower[i] = math.Sqrt(float64(d2)) // +Inf when k == 1
+					continue
+				}
+				if out == nil {
+					out = make([]float32, k)
 				}
 				distance.L2.Batch(x, km.cent, out)
 				best, second := bestTwo(out)
@@ -276,7 +295,7 @@ func (km *kmeans) halfGaps(half []float64) {
 	parallelChunks(k, km.opts.Parallelism, func() func(c int) {
 		out := make([]float32, k)
 		return func(c int) {
-			distance.L2.Batch(km.cent[c*dim:(c+1)*dim], km.cent, out)
+			km.blk.L2(km.cent[c*dim:(c+1)*dim], out)
 			m := float32(math.Inf(1))
 			for j, d := range out {
 				if j != c && d < m {
@@ -332,14 +351,23 @@ func (km *kmeans) initPlusPlus() {
 	km.cent = make([]float32, k*dim)
 	minD := make([]float32, n)
 	tmp := make([]float32, n)
+	// Each pick costs a scan of the whole sample. For short rows (PQ's
+	// sub-vectors) a blocked copy of the sample makes that scan ≈ 10×
+	// faster; for long rows the row-major kernel is nearly as fast and
+	// the copy would double the sample's memory.
+	scan := func(row, out []float32) { distance.L2.Batch(row, km.data, out) }
+	if dim <= blockedInitMaxDim {
+		blk := distance.NewBlocked(km.data, dim)
+		scan = func(row, out []float32) { blk.L2(row, out) }
+	}
 	first := km.rng.IntN(n)
 	copy(km.cent[:dim], km.data[first*dim:(first+1)*dim])
-	distance.L2.Batch(km.cent[:dim], km.data, minD)
+	scan(km.cent[:dim], minD)
+	var total float64 // Σ minD, in row order
+	for _, d := range minD {
+		total += float64(d)
+	}
 	for c := 1; c < k; c++ {
-		var total float64
-		for _, d := range minD {
-			total += float64(d)
-		}
 		pick := -1
 		if total > 0 {
 			r := km.rng.Float64() * total
@@ -364,14 +392,20 @@ func (km *kmeans) initPlusPlus() {
 		}
 		row := km.cent[c*dim : (c+1)*dim]
 		copy(row, km.data[pick*dim:(pick+1)*dim])
-		distance.L2.Batch(row, km.data, tmp)
+		scan(row, tmp)
+		total = 0
 		for i, d := range tmp {
 			if d < minD[i] {
 				minD[i] = d
 			}
+			total += float64(minD[i])
 		}
 	}
 }
+
+// blockedInitMaxDim is the longest row for which initPlusPlus scans a
+// blocked copy of the sample.
+const blockedInitMaxDim = 32
 
 // update recomputes the centroids as the means of their members and
 // repairs empty clusters by splitting the largest one.

@@ -212,3 +212,28 @@ func TestBestTwo(t *testing.T) {
 		}
 	}
 }
+
+// TestKMeansOverflow runs k-means on finite rows whose squared distances
+// overflow to +Inf, so the blocked nearest kernel finds no finite distance
+// and every row takes the exhaustive fallback: it must still assign every
+// row and stay deterministic.
+func TestKMeansOverflow(t *testing.T) {
+	const dim, n, k = 4, 200, 5
+	vecs, _ := genClustered(genParams{n: n, dim: dim, clusters: 5, rank: 2, sc: 1, sigma: 0.3, seed: 8})
+	for i := range vecs {
+		vecs[i] *= 1e30
+	}
+	opts := KMeansOptions{Seed: 1, MaxIters: 5, Init: InitRandom}
+	a, err := KMeans(context.Background(), vecs, dim, k, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Parallelism = 1
+	b, err := KMeans(context.Background(), vecs, dim, k, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != k*dim || !slices.EqualFunc(a, b, func(x, y float32) bool { return x == y || (x != x && y != y) }) {
+		t.Errorf("overflowing rows: centroids differ across parallelism or have the wrong size")
+	}
+}

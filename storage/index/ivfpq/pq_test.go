@@ -104,6 +104,33 @@ func TestPQDeterministic(t *testing.T) {
 	}
 }
 
+// TestPQDeterministicParallelism checks that the codebooks and codes do
+// not depend on how many goroutines train the sub-quantizers and run each
+// one's assignment chunks (M = 4 over 1, 2, 3 and 8 workers).
+func TestPQDeterministicParallelism(t *testing.T) {
+	const dim, m = 32, 4
+	vecs, _ := genClustered(genParams{n: 2000, dim: dim, clusters: 30, rank: 8, sc: 1, sigma: 0.3, seed: 23})
+	var first *PQ
+	var codes []byte
+	for _, par := range []int{1, 2, 3, 8} {
+		pq, err := TrainPQ(context.Background(), vecs, dim, m, KMeansOptions{Seed: 9, MaxIters: 10, Parallelism: par})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := pq.EncodeBatch(vecs, nil)
+		if first == nil {
+			first, codes = pq, c
+			continue
+		}
+		if !slices.Equal(pq.Codebook, first.Codebook) {
+			t.Errorf("Parallelism %d: codebooks differ from Parallelism 1", par)
+		}
+		if !slices.Equal(c, codes) {
+			t.Errorf("Parallelism %d: codes differ from Parallelism 1", par)
+		}
+	}
+}
+
 func TestTrainPQErrors(t *testing.T) {
 	ctx := context.Background()
 	if _, err := TrainPQ(ctx, make([]float32, 300*10), 10, 3, KMeansOptions{}); !errors.Is(err, ErrInvalidArgument) {
