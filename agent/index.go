@@ -83,6 +83,10 @@ type indexWork struct {
 	// cover the unindexed fragments (a delta, a merge or a retrain).
 	segs      []lance.IndexInfo
 	unindexed []uint64 // fragments no segment covers
+	// write shapes the commit of a new index: a declared index replaces
+	// the undeclared (automatic or pylance-made) ones on its column; an
+	// automatic one is exclusive, so it loses a race with CREATE INDEX.
+	write lanceindex.WriteOptions
 }
 
 // pending lists the indexes ds should have and does not: declared ones
@@ -104,6 +108,11 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 	var why []string
 	declared, _ := indexspec.Declared(ds.Config())
 	declaredOn := map[string]bool{}
+	isDeclared := map[string]bool{}
+	for _, s := range declared {
+		isDeclared[s.Name] = true
+	}
+	pendingOn := map[int32]bool{} // fields with a declared index to build
 	for _, s := range declared {
 		declaredOn[s.Column] = true
 		if built[s.Name] || ds.CountRows() == 0 {
@@ -117,20 +126,31 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 		if err != nil {
 			continue
 		}
+		var replaces []string
+		for _, info := range infos {
+			if !isDeclared[info.Name] && slices.Contains(info.Fields, cols[i].fieldID) {
+				replaces = append(replaces, info.UUID)
+			}
+		}
+		pendingOn[cols[i].fieldID] = true
 		work = append(work, indexWork{col: cols[i], name: s.Name, typ: s.Type,
 			opts:     ivfpq.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, NumSubVectors: s.NumSubVectors},
 			hnswOpts: hnsw.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, M: s.M, EfConstruction: s.EfConstruction, SingleRange: true},
+			write:    lanceindex.WriteOptions{Replaces: replaces},
 		})
 		why = append(why, fmt.Sprintf("index %s on %s was created and is not built yet", s.Name, s.Column))
 	}
-	maint, mwhy := maintenance(ds, cols, infos, p)
+	maint, mwhy := maintenance(ds, cols, infos, p, pendingOn)
 	work, why = append(work, maint...), append(why, mwhy...)
 	if p.Enabled && ds.CountRows() >= p.MinRows {
 		for _, c := range cols {
 			if covered[c.fieldID] || declaredOn[c.name] {
 				continue
 			}
-			work = append(work, indexWork{col: c, name: c.name + "_idx", typ: indexspec.IVFPQ, opts: ivfpq.BuildOptions{Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors}})
+			work = append(work, indexWork{col: c, name: c.name + "_idx", typ: indexspec.IVFPQ,
+				opts:  ivfpq.BuildOptions{Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors},
+				write: lanceindex.WriteOptions{Exclusive: true},
+			})
 			why = append(why, fmt.Sprintf("vector column %s has no index and the table has %d rows (threshold %d)", c.name, ds.CountRows(), p.MinRows))
 		}
 	}
@@ -140,7 +160,7 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 // maintenance lists the built indexes that need a segment: at least
 // DeltaMinRows rows in fragments none of their segments covers, or more
 // than MaxSegments segments.
-func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo, p IndexPolicy) ([]indexWork, []string) {
+func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo, p IndexPolicy, pendingOn map[int32]bool) ([]indexWork, []string) {
 	var names []string
 	byName := map[string][]lance.IndexInfo{}
 	for _, info := range infos {
@@ -157,8 +177,8 @@ func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo
 	for _, name := range names {
 		segs := byName[name]
 		i := slices.IndexFunc(cols, func(c vectorColumn) bool { return c.fieldID == segs[0].Fields[0] })
-		if i < 0 {
-			continue
+		if i < 0 || pendingOn[segs[0].Fields[0]] {
+			continue // a declared index about to be built replaces this one
 		}
 		covered := map[uint64]bool{}
 		for _, s := range segs {
@@ -222,7 +242,7 @@ func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPo
 			if err != nil {
 				return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
 			}
-			if ds, err = lanceindex.WriteHNSWSQ(ctx, ds, w.col.name, hx, w.name); err != nil {
+			if ds, err = lanceindex.WriteHNSWSQWith(ctx, ds, w.col.name, hx, w.name, w.write); err != nil {
 				return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
 			}
 			stats["indexes_built"]++
@@ -234,7 +254,7 @@ func (IVFPQIndexer) BuildIndex(ctx context.Context, ds *lance.Dataset, p IndexPo
 		if err != nil {
 			return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
 		}
-		if ds, err = lanceindex.WriteIVFPQ(ctx, ds, w.col.name, ix, w.name); err != nil {
+		if ds, err = lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, ix, w.name, w.write); err != nil {
 			return nil, nil, fmt.Errorf("index %s on %s: %w", w.name, w.col.name, err)
 		}
 		stats["indexes_built"]++
@@ -319,7 +339,7 @@ func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy
 				return nil, err
 			}
 			stats["rows_indexed"] += int64(len(addrs))
-			return lanceindex.ReplaceIVFPQ(ctx, ds, w.col.name, ix, w.name, uuids)
+			return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, ix, w.name, lanceindex.WriteOptions{Replaces: uuids})
 		}
 	}
 	if delta != nil && (p.MaxSegments <= 0 || len(w.segs)+1 <= p.MaxSegments) {
@@ -359,7 +379,7 @@ func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy
 	if delta != nil {
 		stats["rows_indexed"] += int64(delta.Rows())
 	}
-	return lanceindex.ReplaceIVFPQ(ctx, ds, w.col.name, merged, w.name, uuids)
+	return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, merged, w.name, lanceindex.WriteOptions{Replaces: uuids})
 }
 
 // rebuildHNSW maintains an IVF_HNSW_SQ index by rebuilding it over all
@@ -384,7 +404,7 @@ func rebuildHNSW(ctx context.Context, ds *lance.Dataset, w indexWork, uuids []st
 	}
 	stats["rebuilt"]++
 	stats["rows_indexed"] += int64(len(addrs))
-	return lanceindex.ReplaceHNSWSQ(ctx, ds, w.col.name, hx, w.name, uuids)
+	return lanceindex.WriteHNSWSQWith(ctx, ds, w.col.name, hx, w.name, lanceindex.WriteOptions{Replaces: uuids})
 }
 
 // readVectors reads a vector column's non-null values and their row

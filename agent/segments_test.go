@@ -363,3 +363,66 @@ func TestHNSWIndexRebuild(t *testing.T) {
 	}
 	checkPylanceSearch(t, filepath.Join(dir, "items.lance"), "items_hnsw", 1800, 1800)
 }
+
+// TestDeclaredReplacesAutomatic: an automatic index loses a race with
+// CREATE INDEX (its commit is exclusive), and a declared index replaces an
+// automatic one on its column in the same commit: one index per column.
+func TestDeclaredReplacesAutomatic(t *testing.T) {
+	ctx := context.Background()
+	cat := catalog.New(objstore.NewMemory(), nil)
+	const dim = 16
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
+	}, nil)
+	ds, err := cat.Create(ctx, "items", schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ = appendClustered(t, ds, 0, 1500, dim, 0, 1)
+	auto := IndexPolicy{Enabled: true, MinRows: 1000, Metric: distance.L2, NumPartitions: 4, NumSubVectors: 4, DeltaMinRows: 10_000, MaxSegments: 8, RetrainDrift: 1.5}
+	ix := IVFPQIndexer{}
+
+	// The automatic build read a version without indexes; meanwhile a
+	// declared index was built and committed: the automatic commit fails.
+	stale := ds
+	spec := indexspec.Spec{Name: "items_vec", Column: "vec", Type: indexspec.IVFPQ, Metric: "l2", NumPartitions: 4, NumSubVectors: 8}
+	val, _ := spec.Encode()
+	if ds, err = ds.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _, err = ix.BuildIndex(ctx, ds, IndexPolicy{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ix.BuildIndex(ctx, stale, auto); !lance.IsConflict(err) {
+		t.Fatalf("automatic build racing CREATE INDEX: %v, want a conflict", err)
+	}
+
+	// The other order: an automatic index exists, then one is declared.
+	ds2, err := cat.Create(ctx, "other", schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds2, _ = appendClustered(t, ds2, 0, 1500, dim, 0, 2)
+	if ds2, _, err = ix.BuildIndex(ctx, ds2, auto); err != nil {
+		t.Fatal(err)
+	}
+	if segs := segmentsOf(t, ds2, "vec_idx"); len(segs) != 1 {
+		t.Fatalf("automatic index: %v", segs)
+	}
+	spec.Name = "other_vec"
+	val, _ = spec.Encode()
+	if ds2, err = ds2.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ds2, _, err = ix.BuildIndex(ctx, ds2, auto); err != nil {
+		t.Fatal(err)
+	}
+	infos, _ := ds2.Indexes()
+	if len(infos) != 1 || infos[0].Name != "other_vec" {
+		t.Fatalf("after the declared build: %+v", infos)
+	}
+	if _, ok, _ := ix.NeedsIndex(ctx, ds2, auto); ok {
+		t.Error("NeedsIndex after the declared index replaced the automatic one")
+	}
+}

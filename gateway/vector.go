@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -14,6 +15,7 @@ import (
 	"github.com/lancegate/lancegate/executor/scan"
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/index/distance"
+	"github.com/lancegate/lancegate/storage/index/indexspec"
 	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/lance"
 )
@@ -96,7 +98,7 @@ func metricName(m distance.Metric) planner.VectorMetric {
 }
 
 // VectorIndex implements planner.VectorTable: the segments of the first
-// index (in manifest order) over the column whose metric matches. Indexes
+// index over the column whose metric matches, declared indexes first. Indexes
 // lancegate cannot read (another type, a newer layout) are passed over, so
 // the search is exact rather than failing.
 func (t *lanceTable) VectorIndex(ctx context.Context, col int, metric planner.VectorMetric) (planner.VectorIndex, error) {
@@ -120,6 +122,19 @@ func (t *lanceTable) VectorIndex(ctx context.Context, col int, metric planner.Ve
 		}
 		byName[info.Name] = append(byName[info.Name], info)
 	}
+	// Declared indexes (CREATE INDEX) first, then the others in manifest
+	// order: the agent replaces an automatic index by a declared one, but
+	// both exist until it has.
+	declared := func(name string) bool { _, ok := t.ds.Config()[indexspec.ConfigPrefix+name]; return ok }
+	slices.SortStableFunc(names, func(a, b string) int {
+		switch da, db := declared(a), declared(b); {
+		case da && !db:
+			return -1
+		case db && !da:
+			return 1
+		}
+		return 0
+	})
 	cache := t.cat.indexes
 	for _, name := range names {
 		var segs []lanceindex.Segment

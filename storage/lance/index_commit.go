@@ -42,6 +42,9 @@ type NewIndex struct {
 	// same commit, recorded as the transaction's removed indices. The
 	// commit conflicts if one of them is gone by then.
 	Replaces []string
+	// Exclusive makes the commit conflict when, by then, another index
+	// entry (not one it replaces) covers the field.
+	Exclusive bool
 }
 
 // CommitIndex records ix in the index section of a new version, as a
@@ -140,6 +143,9 @@ func (d *Dataset) CommitIndex(ctx context.Context, ix NewIndex) (*Dataset, error
 				idx.Indices = kept
 			}
 			for _, old := range idx.Indices {
+				if ix.Exclusive && slices.Contains(old.GetFields(), ix.FieldID) {
+					return nil, nil, fmt.Errorf("commit index %q: %w: index %q covers the column already", ix.Name, ErrCommitConflict, old.GetName())
+				}
 				if old.GetName() != ix.Name {
 					continue
 				}

@@ -40,12 +40,11 @@ const hnswPrefetchDistance = 2
 // recorded as covering every fragment that holds one of them. It returns
 // the dataset at the new version.
 func WriteHNSWSQ(ctx context.Context, ds *lance.Dataset, column string, ix *hnsw.Index, name string) (*lance.Dataset, error) {
-	return ReplaceHNSWSQ(ctx, ds, column, ix, name, nil)
+	return WriteHNSWSQWith(ctx, ds, column, ix, name, WriteOptions{})
 }
 
-// ReplaceHNSWSQ is WriteHNSWSQ committing ix in place of the index entries
-// whose UUIDs replaces lists, in one commit.
-func ReplaceHNSWSQ(ctx context.Context, ds *lance.Dataset, column string, ix *hnsw.Index, name string, replaces []string) (*lance.Dataset, error) {
+// WriteHNSWSQWith is WriteHNSWSQ with commit options.
+func WriteHNSWSQWith(ctx context.Context, ds *lance.Dataset, column string, ix *hnsw.Index, name string, opts WriteOptions) (*lance.Dataset, error) {
 	if err := checkHNSWWritable(ds, column, ix); err != nil {
 		return nil, fmt.Errorf("write index %q: %w", name, err)
 	}
@@ -57,7 +56,7 @@ func ReplaceHNSWSQ(ctx context.Context, ds *lance.Dataset, column string, ix *hn
 	if err != nil {
 		return nil, fmt.Errorf("write index %q: %s: %w", name, auxFile, err)
 	}
-	return commitFiles(ctx, ds, column, name, indexFiles{idx: idxBytes, aux: auxBytes, frags: frags, details: hnswVectorIndexDetails(ix)}, replaces)
+	return commitFiles(ctx, ds, column, name, indexFiles{idx: idxBytes, aux: auxBytes, frags: frags, details: hnswVectorIndexDetails(ix)}, opts)
 }
 
 // checkHNSWWritable checks that ix is a complete, Lance-representable

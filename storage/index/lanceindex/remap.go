@@ -53,7 +53,7 @@ func RemapIVFPQ(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo, re
 	if len(info.Fields) == 1 {
 		field = info.Fields[0]
 	}
-	return f.newIndex(info.Name, id, field, nil), nil
+	return f.newIndex(info.Name, id, field, WriteOptions{}), nil
 }
 
 // Remapper returns the remapper for compacting ds, or nil when one of its

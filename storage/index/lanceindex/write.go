@@ -46,13 +46,24 @@ var indexFileVersion = datafile.V2_2
 // indexed all rows of those fragments (rows the index does not hold are
 // never searched by pylance). It returns the dataset at the new version.
 func WriteIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivfpq.Index, name string) (*lance.Dataset, error) {
-	return ReplaceIVFPQ(ctx, ds, column, ix, name, nil)
+	return WriteIVFPQWith(ctx, ds, column, ix, name, WriteOptions{})
 }
 
-// ReplaceIVFPQ is WriteIVFPQ committing ix in place of the index entries
-// whose UUIDs replaces lists (a merge or retrain of an index's segments),
-// in one commit.
-func ReplaceIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivfpq.Index, name string, replaces []string) (*lance.Dataset, error) {
+// WriteOptions shape the commit of an index.
+type WriteOptions struct {
+	// Replaces lists the UUIDs of index entries the new one supersedes (a
+	// merge or retrain of an index's segments, or an index replacing
+	// another on the same column); they leave the manifest in the same
+	// commit.
+	Replaces []string
+	// Exclusive makes the commit fail with a conflict when another index
+	// covers the column by then (an automatic index that lost a race with
+	// CREATE INDEX).
+	Exclusive bool
+}
+
+// WriteIVFPQWith is WriteIVFPQ with commit options.
+func WriteIVFPQWith(ctx context.Context, ds *lance.Dataset, column string, ix *ivfpq.Index, name string, opts WriteOptions) (*lance.Dataset, error) {
 	if err := checkWritable(ds, column, ix); err != nil {
 		return nil, fmt.Errorf("write index %q: %w", name, err)
 	}
@@ -64,7 +75,7 @@ func ReplaceIVFPQ(ctx context.Context, ds *lance.Dataset, column string, ix *ivf
 	if err != nil {
 		return nil, fmt.Errorf("write index %q: %s: %w", name, auxFile, err)
 	}
-	return commitFiles(ctx, ds, column, name, indexFiles{idx: idxBytes, aux: auxBytes, frags: frags, details: vectorIndexDetails(ix)}, replaces)
+	return commitFiles(ctx, ds, column, name, indexFiles{idx: idxBytes, aux: auxBytes, frags: frags, details: vectorIndexDetails(ix)}, opts)
 }
 
 // indexFiles are the encoded files of one index entry.
@@ -95,7 +106,7 @@ func putFiles(ctx context.Context, ds *lance.Dataset, name string, f indexFiles)
 }
 
 // newIndex describes stored files f for a commit.
-func (f indexFiles) newIndex(name, id string, fieldID int32, replaces []string) lance.NewIndex {
+func (f indexFiles) newIndex(name, id string, fieldID int32, opts WriteOptions) lance.NewIndex {
 	return lance.NewIndex{
 		Name:           name,
 		UUID:           id,
@@ -107,21 +118,21 @@ func (f indexFiles) newIndex(name, id string, fieldID int32, replaces []string) 
 			{Path: auxFile, Size: uint64(len(f.aux))},
 			{Path: indexFile, Size: uint64(len(f.idx))},
 		},
-		Replaces: replaces,
+		Replaces:  opts.Replaces,
+		Exclusive: opts.Exclusive,
 	}
 }
 
-// commitFiles stores f and commits it as index name on column, replacing
-// the entries replaces lists; files of a commit that definitely failed are
-// removed.
-func commitFiles(ctx context.Context, ds *lance.Dataset, column, name string, f indexFiles, replaces []string) (*lance.Dataset, error) {
+// commitFiles stores f and commits it as index name on column with opts;
+// files of a commit that definitely failed are removed.
+func commitFiles(ctx context.Context, ds *lance.Dataset, column, name string, f indexFiles, opts WriteOptions) (*lance.Dataset, error) {
 	sch := ds.Schema()
 	fieldID := sch.FieldID(sch.Index(column))
 	id, written, err := putFiles(ctx, ds, name, f)
 	if err != nil {
 		return nil, err
 	}
-	next, err := ds.CommitIndex(ctx, f.newIndex(name, id, fieldID, replaces))
+	next, err := ds.CommitIndex(ctx, f.newIndex(name, id, fieldID, opts))
 	if err != nil {
 		if lance.IsConflict(err) {
 			// Definitely not committed: no manifest refers to the files.
