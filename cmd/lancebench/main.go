@@ -61,21 +61,23 @@ type config struct {
 	// list (refine) holds ef values instead (-ef).
 	indexType string
 	m, efc    int
-	index     bool
-	indexVia  string
-	nprobes   []int
-	refine    []int
-	clients   int
-	warmup    int
-	engines   []string
-	dsn       string
-	root      string
-	bin       string
-	python    string
-	plot      string
-	timeout   time.Duration
-	rounds    int
-	cpus      string
+	// serverArgs are extra `lancegate serve` flags.
+	serverArgs string
+	index      bool
+	indexVia   string
+	nprobes    []int
+	refine     []int
+	clients    int
+	warmup     int
+	engines    []string
+	dsn        string
+	root       string
+	bin        string
+	python     string
+	plot       string
+	timeout    time.Duration
+	rounds     int
+	cpus       string
 }
 
 func intList(s string) ([]int, error) {
@@ -116,6 +118,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.indexVia, "index-via", "api", "how lancegate's index is built: api (ivfpq.Build + lanceindex.WriteIVFPQ) or sql (CREATE INDEX over the wire)")
 	np := fs.String("nprobes", "5,10,20,40", "nprobes sweep")
 	rf := fs.String("refine", "1,2,5,10", "refine factor sweep (0: no refine); ivf_pq only")
+	fs.StringVar(&c.serverArgs, "server-args", "", "extra `lancegate serve` flags, space-separated (e.g. \"--metrics-listen 127.0.0.1:9464 --pprof\")")
 	fs.StringVar(&c.indexType, "index-type", "ivf_pq", "index type: ivf_pq or ivf_hnsw_sq (then the sweep is nprobes × -ef)")
 	efl := fs.String("ef", "40,80,160", "HNSW ef sweep (ivf_hnsw_sq)")
 	fs.IntVar(&c.m, "m", 20, "HNSW m (ivf_hnsw_sq)")

@@ -177,10 +177,12 @@ func (e *lancegateEngine) setup(ctx context.Context) error {
 				return err
 			}
 		}
-		var extra []string
+		extra := strings.Fields(c.serverArgs)
 		if c.index && c.indexVia == "sql" {
-			// CREATE INDEX is built by the agent: run it in process.
-			extra = []string{"--role", "all"}
+			// CREATE INDEX is built by the agent: run it in process, without
+			// the automatic index policy, which would otherwise start its
+			// own build of the unindexed table at the first sweep.
+			extra = append([]string{"--role", "all", "--policy", "index.enabled=false"}, extra...)
 		}
 		srv, err := startServer(ctx, bin, root, filepath.Join(c.workdir, "lancegate.log"), c.cpus, extra)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,9 +47,17 @@ func (m *metrics) events(stats func() events.PublisherStats) {
 }
 
 // serve answers /metrics, /healthz (the process is up) and /readyz (the
-// storage root answers a listing) on ln until ctx ends.
-func (m *metrics) serve(ctx context.Context, ln net.Listener, store objstore.Store) error {
+// storage root answers a listing) on ln until ctx ends, and Go's
+// /debug/pprof/ profiles when pprof is set.
+func (m *metrics) serve(ctx context.Context, ln net.Listener, store objstore.Store, withPprof bool) error {
 	mux := http.NewServeMux()
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {

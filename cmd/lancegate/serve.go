@@ -31,6 +31,7 @@ type serveConfig struct {
 	tlsCert       string
 	tlsKey        string
 	metricsListen string
+	pprof         bool
 	agent         agentConfig
 }
 
@@ -47,6 +48,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables TLS")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.metricsListen, "metrics-listen", "", "address of the Prometheus /metrics, /healthz and /readyz endpoints (empty: none)")
+	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's /debug/pprof/ profiles on --metrics-listen")
 	return fs, c
 }
 
@@ -127,7 +129,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return fmt.Errorf("--metrics-listen: %w", err)
 		}
 		logger.Info("metrics serving", "listen", ln.Addr().String())
-		g.Go(func() error { return metrics.serve(ctx, ln, store) })
+		g.Go(func() error { return metrics.serve(ctx, ln, store, c.pprof) })
 	}
 	if runAgent {
 		a, err := c.agent.build(ctx, cat, src, pub, c.commonConfig, logger)

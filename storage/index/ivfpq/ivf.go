@@ -455,16 +455,26 @@ func (ix *Index) SearchWith(query []float32, opts SearchOptions) ([]Candidate, S
 		dists = dists[:len(part.RowIDs)]
 		distance.PQDistances(table, m, part.Codes, dists)
 		st.Scanned += len(dists)
+		// bar is the worst kept distance once k are kept: almost every
+		// code fails the one comparison against it.
+		bar := float32(math.Inf(1))
+		if top.full() {
+			bar = top.worst()
+		}
+		ids := part.RowIDs[:len(dists)]
 		for i, d := range dists {
 			d += base
-			if top.full() && !(d <= top.worst()) {
+			if !(d <= bar) {
 				continue
 			}
-			id := part.RowIDs[i]
+			id := ids[i]
 			if opts.Allow != nil && !opts.Allow(id) {
 				continue
 			}
 			top.push(Candidate{RowID: id, Distance: d})
+			if top.full() {
+				bar = top.worst()
+			}
 		}
 	}
 	res := top.sorted()
