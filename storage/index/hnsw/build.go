@@ -219,6 +219,7 @@ func (ix *Index) buildPartition(ctx context.Context, p int, data []float32, rowI
 	}
 	seed := opts.Seed ^ (uint64(p)+1)*0xbf58476d1ce4e5b9
 	b := newGraphBuilder(ix.graphMetric(), dim, dec, opts.M, opts.EfConstruction, opts.MaxLevel, seed)
+	b.sq, b.codes = ix.SQ, part.Codes
 	if err := b.build(ctx); err != nil {
 		return err
 	}
