@@ -87,6 +87,33 @@ type indexWork struct {
 	// the undeclared (automatic or pylance-made) ones on its column; an
 	// automatic one is exclusive, so it loses a race with CREATE INDEX.
 	write lanceindex.WriteOptions
+	// declared is the config key of the index's declaration ("" for an
+	// undeclared index): every commit of its work requires it, so that a
+	// DROP INDEX meanwhile is not undone.
+	declared string
+}
+
+// allFragments lists ds's fragment ids: the coverage of an index built
+// over all of ds's rows, fragments whose vectors are all NULL included.
+func allFragments(ds *lance.Dataset) []uint32 {
+	var out []uint32
+	for _, f := range ds.Fragments() {
+		out = append(out, uint32(f.ID))
+	}
+	return out
+}
+
+// covering returns the fragments the segments cover plus extra.
+func covering(segs []lance.IndexInfo, extra []uint64) []uint32 {
+	var out []uint32
+	for _, s := range segs {
+		out = append(out, s.Fragments...)
+	}
+	for _, f := range extra {
+		out = append(out, uint32(f))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // pending lists the indexes ds should have and does not: declared ones
@@ -133,23 +160,23 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 			}
 		}
 		pendingOn[cols[i].fieldID] = true
-		work = append(work, indexWork{col: cols[i], name: s.Name, typ: s.Type,
+		work = append(work, indexWork{col: cols[i], name: s.Name, typ: s.Type, declared: s.Key(),
 			opts:     ivfpq.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, NumSubVectors: s.NumSubVectors},
 			hnswOpts: hnsw.BuildOptions{Metric: m, NumPartitions: s.NumPartitions, M: s.M, EfConstruction: s.EfConstruction, SingleRange: true},
-			write:    lanceindex.WriteOptions{Replaces: replaces},
+			write:    lanceindex.WriteOptions{Replaces: replaces, RequireConfig: s.Key(), Fragments: allFragments(ds)},
 		})
 		why = append(why, fmt.Sprintf("index %s on %s was created and is not built yet", s.Name, s.Column))
 	}
-	maint, mwhy := maintenance(ds, cols, infos, p, pendingOn)
+	maint, mwhy := maintenance(ds, cols, infos, p, pendingOn, isDeclared)
 	work, why = append(work, maint...), append(why, mwhy...)
 	if p.Enabled && ds.CountRows() >= p.MinRows {
 		for _, c := range cols {
-			if covered[c.fieldID] || declaredOn[c.name] {
+			if covered[c.fieldID] || declaredOn[c.name] || built[c.name+"_idx"] || isDeclared[c.name+"_idx"] {
 				continue
 			}
 			work = append(work, indexWork{col: c, name: c.name + "_idx", typ: indexspec.IVFPQ,
 				opts:  ivfpq.BuildOptions{Metric: p.Metric, NumPartitions: p.NumPartitions, NumSubVectors: p.NumSubVectors},
-				write: lanceindex.WriteOptions{Exclusive: true},
+				write: lanceindex.WriteOptions{Exclusive: true, Fragments: allFragments(ds)},
 			})
 			why = append(why, fmt.Sprintf("vector column %s has no index and the table has %d rows (threshold %d)", c.name, ds.CountRows(), p.MinRows))
 		}
@@ -160,7 +187,7 @@ func pending(ds *lance.Dataset, p IndexPolicy) ([]indexWork, []string, error) {
 // maintenance lists the built indexes that need a segment: at least
 // DeltaMinRows rows in fragments none of their segments covers, or more
 // than MaxSegments segments.
-func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo, p IndexPolicy, pendingOn map[int32]bool) ([]indexWork, []string) {
+func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo, p IndexPolicy, pendingOn map[int32]bool, isDeclared map[string]bool) ([]indexWork, []string) {
 	var names []string
 	byName := map[string][]lance.IndexInfo{}
 	for _, info := range infos {
@@ -202,7 +229,11 @@ func maintenance(ds *lance.Dataset, cols []vectorColumn, infos []lance.IndexInfo
 		default:
 			continue
 		}
-		work = append(work, indexWork{col: cols[i], name: name, segs: segs, unindexed: unindexed})
+		w := indexWork{col: cols[i], name: name, segs: segs, unindexed: unindexed}
+		if isDeclared[name] {
+			w.declared = indexspec.ConfigPrefix + name
+		}
+		work = append(work, w)
 	}
 	return work, why
 }
@@ -339,14 +370,21 @@ func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy
 				return nil, err
 			}
 			stats["rows_indexed"] += int64(len(addrs))
-			return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, ix, w.name, lanceindex.WriteOptions{Replaces: uuids})
+			return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, ix, w.name, lanceindex.WriteOptions{Replaces: uuids, RequireConfig: w.declared, Fragments: allFragments(ds)})
 		}
 	}
 	if delta != nil && (p.MaxSegments <= 0 || len(w.segs)+1 <= p.MaxSegments) {
 		stats["deltas"]++
 		stats["rows_indexed"] += int64(delta.Rows())
-		return lanceindex.WriteIVFPQ(ctx, ds, w.col.name, delta, w.name)
+		frags := make([]uint32, len(w.unindexed))
+		for i, f := range w.unindexed {
+			frags[i] = uint32(f)
+		}
+		return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, delta, w.name, lanceindex.WriteOptions{Requires: uuids, RequireConfig: w.declared, Fragments: frags})
 	}
+	// No delta (the unindexed fragments hold only NULL vectors) or too
+	// many segments: merge, recording the unindexed fragments as covered
+	// so that they stop asking for work.
 	// Merge every segment (and the delta) into one, same model.
 	parts := make([]ivfpq.Partition, base.NumPartitions())
 	loss := 0.0
@@ -379,7 +417,7 @@ func maintain(ctx context.Context, ds *lance.Dataset, w indexWork, p IndexPolicy
 	if delta != nil {
 		stats["rows_indexed"] += int64(delta.Rows())
 	}
-	return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, merged, w.name, lanceindex.WriteOptions{Replaces: uuids})
+	return lanceindex.WriteIVFPQWith(ctx, ds, w.col.name, merged, w.name, lanceindex.WriteOptions{Replaces: uuids, RequireConfig: w.declared, Fragments: covering(w.segs, w.unindexed)})
 }
 
 // rebuildHNSW maintains an IVF_HNSW_SQ index by rebuilding it over all
@@ -404,7 +442,7 @@ func rebuildHNSW(ctx context.Context, ds *lance.Dataset, w indexWork, uuids []st
 	}
 	stats["rebuilt"]++
 	stats["rows_indexed"] += int64(len(addrs))
-	return lanceindex.WriteHNSWSQWith(ctx, ds, w.col.name, hx, w.name, lanceindex.WriteOptions{Replaces: uuids})
+	return lanceindex.WriteHNSWSQWith(ctx, ds, w.col.name, hx, w.name, lanceindex.WriteOptions{Replaces: uuids, RequireConfig: w.declared, Fragments: allFragments(ds)})
 }
 
 // readVectors reads a vector column's non-null values and their row

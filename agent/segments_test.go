@@ -24,6 +24,20 @@ import (
 	"github.com/lancegate/lancegate/storage/objstore"
 )
 
+// createItems creates table name (id bigint, vec vector(dim)), empty.
+func createItems(t *testing.T, cat *catalog.Catalog, name string, dim int) *lance.Dataset {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vec", Type: arrow.FixedSizeListOf(int32(dim), arrow.PrimitiveTypes.Float32), Nullable: true},
+	}, nil)
+	ds, err := cat.Create(context.Background(), name, schema, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
 // appendClustered appends n rows with ids from first: vectors around one
 // of 8 centres, shifted by shift in every coordinate.
 func appendClustered(t *testing.T, ds *lance.Dataset, first, n, dim int, shift float32, seed uint64) (*lance.Dataset, [][]float32) {
@@ -139,14 +153,8 @@ func TestIndexSegments(t *testing.T) {
 	ctx := context.Background()
 	cat := catalog.New(objstore.NewMemory(), nil)
 	const dim = 16
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
-	}, nil)
-	ds, err := cat.Create(ctx, "items", schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := createItems(t, cat, "items", dim)
+	var err error
 	ds, all := appendClustered(t, ds, 0, 2000, dim, 0, 1)
 	spec := indexspec.Spec{Name: "items_idx", Column: "vec", Type: indexspec.IVFPQ, Metric: "l2", NumPartitions: 8, NumSubVectors: 4}
 	val, _ := spec.Encode()
@@ -227,14 +235,7 @@ func TestCompactionRemapsIndex(t *testing.T) {
 	}
 	cat := catalog.New(store, nil)
 	const dim = 16
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
-	}, nil)
-	ds, err := cat.Create(ctx, "items", schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := createItems(t, cat, "items", dim)
 	var all [][]float32
 	for i := range 10 {
 		var more [][]float32
@@ -332,14 +333,7 @@ func TestHNSWIndexRebuild(t *testing.T) {
 	}
 	cat := catalog.New(store, nil)
 	const dim = 16
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
-	}, nil)
-	ds, err := cat.Create(ctx, "items", schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := createItems(t, cat, "items", dim)
 	ds, _ = appendClustered(t, ds, 0, 1500, dim, 0, 1)
 	spec := indexspec.Spec{Name: "items_hnsw", Column: "vec", Type: indexspec.IVFHNSWSQ, Metric: "l2", NumPartitions: 2, M: 8, EfConstruction: 40}
 	val, _ := spec.Encode()
@@ -371,14 +365,8 @@ func TestDeclaredReplacesAutomatic(t *testing.T) {
 	ctx := context.Background()
 	cat := catalog.New(objstore.NewMemory(), nil)
 	const dim = 16
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true},
-	}, nil)
-	ds, err := cat.Create(ctx, "items", schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := createItems(t, cat, "items", dim)
+	var err error
 	ds, _ = appendClustered(t, ds, 0, 1500, dim, 0, 1)
 	auto := IndexPolicy{Enabled: true, MinRows: 1000, Metric: distance.L2, NumPartitions: 4, NumSubVectors: 4, DeltaMinRows: 10_000, MaxSegments: 8, RetrainDrift: 1.5}
 	ix := IVFPQIndexer{}
@@ -399,10 +387,7 @@ func TestDeclaredReplacesAutomatic(t *testing.T) {
 	}
 
 	// The other order: an automatic index exists, then one is declared.
-	ds2, err := cat.Create(ctx, "other", schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds2 := createItems(t, cat, "other", dim)
 	ds2, _ = appendClustered(t, ds2, 0, 1500, dim, 0, 2)
 	if ds2, _, err = ix.BuildIndex(ctx, ds2, auto); err != nil {
 		t.Fatal(err)
@@ -424,5 +409,71 @@ func TestDeclaredReplacesAutomatic(t *testing.T) {
 	}
 	if _, ok, _ := ix.NeedsIndex(ctx, ds2, auto); ok {
 		t.Error("NeedsIndex after the declared index replaced the automatic one")
+	}
+}
+
+// TestNullFragmentsCovered: fragments whose vectors are all NULL are
+// recorded as covered by the index work that read them, so they do not
+// ask for work again; a DROP INDEX (the declaration removed) during a
+// build makes the build's commit conflict instead of bringing it back.
+func TestNullFragmentsCovered(t *testing.T) {
+	ctx := context.Background()
+	cat := catalog.New(objstore.NewMemory(), nil)
+	const dim = 16
+	ds := createItems(t, cat, "items", dim)
+	schema := ds.Schema().Arrow()
+	var err error
+	ds, _ = appendClustered(t, ds, 0, 1000, dim, 0, 1)
+	spec := indexspec.Spec{Name: "items_vec", Column: "vec", Type: indexspec.IVFPQ, Metric: "l2", NumPartitions: 4, NumSubVectors: 4}
+	val, _ := spec.Encode()
+	if ds, err = ds.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := IndexPolicy{DeltaMinRows: 100, MaxSegments: 8, RetrainDrift: 1.5}
+	ix := IVFPQIndexer{}
+	if ds, _, err = ix.BuildIndex(ctx, ds, p); err != nil {
+		t.Fatal(err)
+	}
+	// 300 rows without embeddings yet.
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	for i := range 300 {
+		b.Field(0).(*array.Int64Builder).Append(int64(1000 + i))
+		b.Field(1).AppendNull()
+	}
+	rec := b.NewRecord()
+	b.Release()
+	rr, _ := array.NewRecordReader(schema, []arrow.Record{rec})
+	rec.Release()
+	if ds, err = ds.Append(ctx, rr, lance.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rr.Release()
+	if _, ok, _ := ix.NeedsIndex(ctx, ds, p); !ok {
+		t.Fatal("NeedsIndex false with 300 unindexed rows")
+	}
+	if ds, _, err = ix.BuildIndex(ctx, ds, p); err != nil {
+		t.Fatal(err)
+	}
+	if reason, ok, _ := ix.NeedsIndex(ctx, ds, p); ok {
+		t.Fatalf("NeedsIndex still true after covering the NULL fragment: %s", reason)
+	}
+	if segs := segmentsOf(t, ds, "items_vec"); len(segs) != 1 || len(segs[0]) != 2 {
+		t.Fatalf("coverage: %v", segs)
+	}
+
+	// DROP INDEX while a build runs: the build read the declaration, the
+	// drop removed it, the build's commit must not resurrect the index.
+	spec.Name = "items_vec2"
+	val, _ = spec.Encode()
+	ds2 := createItems(t, cat, "other", dim)
+	ds2, _ = appendClustered(t, ds2, 0, 1000, dim, 0, 2)
+	if ds2, err = ds2.UpdateConfig(ctx, map[string]string{spec.Key(): val}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ds2.UpdateConfig(ctx, nil, []string{spec.Key()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ix.BuildIndex(ctx, ds2, p); !lance.IsConflict(err) {
+		t.Fatalf("build after its declaration was dropped: %v, want a conflict", err)
 	}
 }

@@ -57,7 +57,7 @@ func (l *Limit) Next(ctx context.Context) (arrow.Record, error) {
 		}
 		end := n
 		if l.cfg.Limit >= 0 {
-			end = min(n, start+l.cfg.Limit-l.emitted)
+			end = start + min(n-start, l.cfg.Limit-l.emitted) // no overflow for LIMIT near MaxInt64
 		}
 		if end <= start {
 			rec.Release()

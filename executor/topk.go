@@ -76,13 +76,17 @@ type topEntry struct {
 	row   int32
 }
 
+// MaxTopK is the largest LIMIT + OFFSET a TopK keeps in its heap; larger
+// ones are a Sort followed by a Limit.
+const MaxTopK = 1 << 24
+
 // NewTopK returns a TopK over in, taking ownership of in.
 func NewTopK(env *expr.Env, in Operator, cfg TopKConfig) (*TopK, error) {
 	if len(cfg.Keys) == 0 || cfg.Limit < 0 || cfg.Offset < 0 {
 		in.Close()
 		return nil, sqlstate.New(sqlstate.InvalidRowCountInLimitClause, "LIMIT must not be negative")
 	}
-	if cfg.Limit+cfg.Offset > 1<<24 {
+	if cfg.Limit > MaxTopK || cfg.Offset > MaxTopK || cfg.Limit+cfg.Offset > MaxTopK {
 		in.Close()
 		return nil, errf("TopK of %d rows: use Sort and Limit", cfg.Limit+cfg.Offset)
 	}

@@ -66,11 +66,13 @@ func (s *Session) createIndexStmt(x *dialect.CreateIndexStmt) *utilityStatement 
 		if err != nil {
 			return storageError(err, table)
 		}
-		exists, err := indexExists(ds, spec.Name)
+		// Index names are global, as in PostgreSQL (DROP INDEX finds the
+		// table by name): look in every table.
+		other, err := s.indexTable(ctx, spec.Name)
 		if err != nil {
-			return storageError(err, table)
+			return err
 		}
-		if exists {
+		if other != "" {
 			if x.IfNotExists {
 				r.notices = append(r.notices, sqlstate.New(sqlstate.DuplicateTable, "relation %q already exists, skipping", spec.Name))
 				return nil
@@ -298,39 +300,53 @@ func (s *Session) dropIndexStmt(x *dialect.DropIndexStmt) *utilityStatement {
 	})
 }
 
-// dropIndex removes index name from whichever table declares or holds it.
-func (s *Session) dropIndex(ctx context.Context, name string) (bool, error) {
+// indexTable returns the table that declares or holds index name, or "".
+func (s *Session) indexTable(ctx context.Context, name string) (string, error) {
 	c := s.e.tables
 	tables, err := c.cat.List(ctx)
 	if err != nil {
-		return false, storageError(err, "")
+		return "", storageError(err, "")
 	}
 	for _, table := range tables {
 		ds, err := c.cat.Open(ctx, table)
 		if err != nil {
 			continue // dropped meanwhile, or unreadable: not this one
 		}
-		ok, err := indexExists(ds, name)
-		if err != nil || !ok {
-			continue
+		if ok, err := indexExists(ds, name); err == nil && ok {
+			return table, nil
 		}
-		prev := ds
-		key := indexspec.ConfigPrefix + name
-		if _, declared := ds.Config()[key]; declared {
-			if ds, err = ds.UpdateConfig(ctx, nil, []string{key}); err != nil {
-				return false, dropError(err, name, table)
-			}
-		}
-		if ds, err = ds.DropIndex(ctx, name); err != nil && !errors.Is(err, lance.ErrNotFound) {
+	}
+	return "", nil
+}
+
+// dropIndex removes index name from whichever table declares or holds it.
+func (s *Session) dropIndex(ctx context.Context, name string) (bool, error) {
+	c := s.e.tables
+	table, err := s.indexTable(ctx, name)
+	if err != nil || table == "" {
+		return false, err
+	}
+	ds, err := c.cat.Open(ctx, table)
+	if err != nil {
+		return false, storageError(err, table)
+	}
+	prev := ds
+	key := indexspec.ConfigPrefix + name
+	if _, declared := ds.Config()[key]; declared {
+		// First the declaration, so that no build or maintenance of the
+		// index commits after this (they require it), then the entries.
+		if ds, err = ds.UpdateConfig(ctx, nil, []string{key}); err != nil {
 			return false, dropError(err, name, table)
 		}
-		if ds == nil {
-			ds, _ = c.cat.Open(ctx, table)
-		}
-		c.publish(ctx, table, prev, ds, "drop_index", 0, 0)
-		return true, nil
 	}
-	return false, nil
+	if ds, err = ds.DropIndex(ctx, name); err != nil && !errors.Is(err, lance.ErrNotFound) {
+		return false, dropError(err, name, table)
+	}
+	if ds == nil {
+		ds, _ = c.cat.Open(ctx, table)
+	}
+	c.publish(ctx, table, prev, ds, "drop_index", 0, 0)
+	return true, nil
 }
 
 func dropError(err error, name, table string) error {

@@ -107,6 +107,10 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 			// LIMIT NULL: no limit.
 			return closeOnError(in)(x.sortThenLimit(in, n.keys, -1, offset))
 		}
+		if count > executor.MaxTopK || offset > executor.MaxTopK || count+offset > executor.MaxTopK {
+			// Beyond a heap's worth: sort everything, then cut.
+			return closeOnError(in)(x.sortThenLimit(in, n.keys, count, offset))
+		}
 		return closeOnError(in)(executor.NewTopK(env, in, executor.TopKConfig{Keys: execKeys(n.keys), Limit: count, Offset: offset}))
 	case *limitNode:
 		count := int64(-1)

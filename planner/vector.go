@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -253,7 +254,9 @@ func useIndexes(n node) node {
 // annFor matches TopK(k by dist(col, q)) over Project over [Filter over]
 // Scan and returns the TopK with the scan replaced, or nil.
 func annFor(t *topKNode) node {
-	if len(t.keys) == 0 || t.keys[0].desc {
+	if len(t.keys) == 0 || t.keys[0].desc || t.keys[0].nullsFirst {
+		// Descending or NULLS FIRST orders want the rows an index does not
+		// hold (the farthest, the NULL vectors): exact.
 		return nil
 	}
 	p, ok := t.in.(*projectNode)
@@ -389,19 +392,36 @@ func (x *execution) planANN(t Table, n *annScanNode) (*annRun, VectorIndex, Vect
 		run.reason = "no LIMIT"
 		return run, nil, req, nil
 	}
+	if count > maxIndexK || offset > maxIndexK || count+offset > maxIndexK {
+		run.reason = fmt.Sprintf("LIMIT + OFFSET above %d", maxIndexK)
+		return run, nil, req, nil
+	}
 	q, err := x.evalVector(n.query)
 	if err != nil {
 		return nil, nil, req, err
 	}
-	if q == nil || len(q) != info.Dim {
-		// NULL or a wrongly sized query: the exact path gives the
-		// statement its result or its error.
-		run.reason = "the query vector is NULL or does not match the index"
+	if q == nil || len(q) != info.Dim || !finite(q) {
+		// NULL, non-finite or wrongly sized query: the exact path gives
+		// the statement its result or its error.
+		run.reason = "the query vector is NULL, not finite or does not match the index"
 		return run, nil, req, nil
 	}
 	run.info = &info
 	req = VectorSearch{Query: q, K: int(count + offset), NProbes: run.knobs.nprobes, RefineFactor: run.knobs.refine, Ef: run.knobs.ef, Cols: n.scan.cols, RowAddr: n.scan.rowAddr}
 	return run, idx, req, nil
+}
+
+// maxIndexK bounds LIMIT + OFFSET of an index search: beyond it a query
+// wants a large share of the table, which an exact scan serves better.
+const maxIndexK = 100_000
+
+func finite(v []float32) bool {
+	for _, x := range v {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
+			return false
+		}
+	}
+	return true
 }
 
 // evalVector evaluates an expression that reads no columns to a vector;

@@ -159,6 +159,24 @@ func TestCreateIndex(t *testing.T) {
 		t.Fatalf("lancegate.indexes after the build: %+v", l)
 	}
 	wantCode(t, conn, "42P07", "CREATE INDEX items_emb ON items USING ivf_pq (embedding)")
+	// Index names are global: another table cannot reuse it.
+	execAll(t, conn, "CREATE TABLE other (v vector(16))")
+	wantCode(t, conn, "42P07", "CREATE INDEX items_emb ON other USING ivf_pq (v)")
+	// Orders an index cannot serve are exact.
+	for _, sql := range []string{
+		"EXPLAIN SELECT id FROM items ORDER BY embedding <-> '" + vecLiteral(data.vecs[0]) + "' NULLS FIRST LIMIT 5",
+		"EXPLAIN SELECT id FROM items ORDER BY embedding <-> '" + vecLiteral(data.vecs[0]) + "' DESC LIMIT 5",
+	} {
+		if plan := explain(t, conn, sql); strings.Contains(plan, "Vector Search") {
+			t.Errorf("%s:\n%s", sql, plan)
+		}
+	}
+	if plan := explain(t, conn, "EXPLAIN SELECT id FROM items ORDER BY embedding <-> '"+vecLiteral(data.vecs[0])+"' LIMIT 1000000000000"); !strings.Contains(plan, "exact: LIMIT + OFFSET above 100000") {
+		t.Errorf("EXPLAIN with a huge LIMIT:\n%s", plan)
+	}
+	if ids := queryIDs(t, conn, "SELECT id FROM items ORDER BY embedding <-> '"+vecLiteral(data.vecs[0])+"' LIMIT 9223372036854775807 OFFSET 1"); len(ids) != n-1 {
+		t.Errorf("LIMIT max OFFSET 1: %d rows, want %d", len(ids), n-1)
+	}
 	notices = nil
 	execAll(t, conn, "CREATE INDEX IF NOT EXISTS items_emb ON items USING ivf_pq (embedding)")
 	if len(notices) != 1 || notices[0] != `42P07 relation "items_emb" already exists, skipping` {

@@ -169,6 +169,12 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (*Dataset, C
 		n := 0
 		for _, g := range groups {
 			n += len(g.NewFragments)
+			if len(g.NewFragments) == 0 {
+				// Every row of the group was deleted: nothing to remap
+				// into, so leave these indexed fragments alone.
+				cleanup(d.store, written)
+				return d, CompactStats{}, nil
+			}
 		}
 		first, err := d.reserveFragments(ctx, n)
 		if err != nil {

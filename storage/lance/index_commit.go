@@ -45,6 +45,13 @@ type NewIndex struct {
 	// Exclusive makes the commit conflict when, by then, another index
 	// entry (not one it replaces) covers the field.
 	Exclusive bool
+	// Requires lists UUIDs of index entries that must still be in the
+	// manifest (the segments a delta extends), and RequireConfig a config
+	// key that must still be set (the declaration of the index being
+	// built): a DROP INDEX committed meanwhile makes the commit conflict
+	// instead of bringing the index back.
+	Requires      []string
+	RequireConfig string
 }
 
 // CommitIndex records ix in the index section of a new version, as a
@@ -126,6 +133,22 @@ func (d *Dataset) CommitIndex(ctx context.Context, ix NewIndex) (*Dataset, error
 		build: func(latest *pb.Manifest, idx *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
 			if err := requireUnchanged(latest, d.manifest, ids); err != nil {
 				return nil, nil, err
+			}
+			if ix.RequireConfig != "" {
+				if _, ok := latest.Config[ix.RequireConfig]; !ok {
+					return nil, nil, fmt.Errorf("commit index %q: %w: its declaration %s was removed (DROP INDEX)", ix.Name, ErrCommitConflict, ix.RequireConfig)
+				}
+			}
+			if len(ix.Requires) > 0 {
+				have := map[string]bool{}
+				for _, old := range idx.GetIndices() {
+					have[hyphenatedUUID(old.GetUuid().GetUuid())] = true
+				}
+				for _, u := range ix.Requires {
+					if !have[u] {
+						return nil, nil, fmt.Errorf("commit index %q: %w: segment %s it extends was removed", ix.Name, ErrCommitConflict, u)
+					}
+				}
 			}
 			if idx == nil {
 				idx = &pb.IndexSection{}

@@ -101,7 +101,7 @@ func (ix *Index) Search(query []float32, opts SearchOptions) ([]Candidate, Searc
 
 	s := scratchPool.Get().(*searchScratch)
 	defer scratchPool.Put(s)
-	top := topK{k: opts.K, h: make([]Candidate, 0, opts.K)}
+	top := topK{k: opts.K, h: make([]Candidate, 0, min(opts.K, 1024))}
 	for i, p := range order {
 		if i >= nprobes && len(top.h) >= opts.K {
 			break

@@ -32,7 +32,9 @@ type topK struct {
 	h []Candidate
 }
 
-func newTopK(k int) *topK { return &topK{k: k, h: make([]Candidate, 0, k)} }
+// newTopK makes a heap for k candidates; it preallocates at most 1024
+// slots (k may be huge for a large LIMIT) and grows as needed.
+func newTopK(k int) *topK { return &topK{k: k, h: make([]Candidate, 0, min(max(k, 0), 1024))} }
 
 // full reports whether k candidates are held; then worst() is the bar.
 func (t *topK) full() bool { return len(t.h) == t.k }

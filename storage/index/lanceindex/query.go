@@ -92,7 +92,20 @@ func Query(ctx context.Context, ds *lance.Dataset, segs []Segment, opts QueryOpt
 	if opts.Allow != nil {
 		allow = func(a uint64) bool { return opts.Allow(a) && live.Contains(a) }
 	}
-	want := opts.K * max(1, opts.RefineFactor)
+	// K·RefineFactor candidates, computed without overflow and never more
+	// than the segments hold (a huge LIMIT or refine factor must not size
+	// anything by itself).
+	indexed := 0
+	for _, s := range segs {
+		indexed += s.Index.Len()
+	}
+	want := max(1, min(opts.K, indexed))
+	if rf := max(1, opts.RefineFactor); want > indexed/rf {
+		want = max(want, indexed)
+	} else {
+		want *= rf
+	}
+	want = min(want, max(indexed, 1))
 	var hits []Hit
 	for _, s := range segs {
 		if err := ctx.Err(); err != nil {

@@ -60,6 +60,15 @@ type WriteOptions struct {
 	// covers the column by then (an automatic index that lost a race with
 	// CREATE INDEX).
 	Exclusive bool
+	// Requires and RequireConfig are lance.NewIndex's: segments and a
+	// declaration that must still exist when the commit lands.
+	Requires      []string
+	RequireConfig string
+	// Fragments, when set, is the coverage to record instead of the
+	// fragments the index's rows come from: every fragment the build read,
+	// including those whose vectors are all NULL (which otherwise would
+	// stay "unindexed" for ever). It must include the rows' fragments.
+	Fragments []uint32
 }
 
 // WriteIVFPQWith is WriteIVFPQ with commit options.
@@ -111,16 +120,35 @@ func (f indexFiles) newIndex(name, id string, fieldID int32, opts WriteOptions) 
 		Name:           name,
 		UUID:           id,
 		FieldID:        fieldID,
-		Fragments:      f.frags,
+		Fragments:      coverage(f.frags, opts.Fragments),
 		DetailsTypeURL: detailsURL,
 		DetailsValue:   f.details,
 		Files: []lance.IndexFile{
 			{Path: auxFile, Size: uint64(len(f.aux))},
 			{Path: indexFile, Size: uint64(len(f.idx))},
 		},
-		Replaces:  opts.Replaces,
-		Exclusive: opts.Exclusive,
+		Replaces:      opts.Replaces,
+		Exclusive:     opts.Exclusive,
+		Requires:      opts.Requires,
+		RequireConfig: opts.RequireConfig,
 	}
+}
+
+// coverage returns the fragments an index records: override when set
+// (with the rows' own fragments added, should the caller have missed one),
+// else the rows' fragments.
+func coverage(rows, override []uint32) []uint32 {
+	if override == nil {
+		return rows
+	}
+	out := slices.Clone(override)
+	for _, f := range rows {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // commitFiles stores f and commits it as index name on column with opts;
