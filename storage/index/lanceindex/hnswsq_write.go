@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -534,53 +533,12 @@ func encodeSQAuxFile(ix *hnsw.Index) ([]byte, []uint32, error) {
 	}
 	rowIDs := make([]uint64, 0, total)
 	codes := make([]byte, 0, total*ix.Dim)
-	fragSet := map[uint32]bool{}
 	for p := range ix.Partitions {
 		part := &ix.Partitions[p]
-		for _, r := range part.RowIDs {
-			fragSet[uint32(r>>32)] = true
-		}
 		rowIDs = append(rowIDs, part.RowIDs...)
 		codes = append(codes, part.Codes...)
 	}
-	frags := make([]uint32, 0, len(fragSet))
-	for f := range fragSet {
-		frags = append(frags, f)
-	}
-	slices.Sort(frags)
-
-	codeType := arrow.FixedSizeListOf(int32(ix.Dim), arrow.PrimitiveTypes.Uint8)
-	as := arrow.NewSchema([]arrow.Field{
-		{Name: colRowID, Type: arrow.PrimitiveTypes.Uint64},
-		{Name: colSQCode, Type: codeType},
-	}, nil)
-	mem := memory.DefaultAllocator
-	rb := array.NewUint64Builder(mem)
-	defer rb.Release()
-	rb.AppendValues(rowIDs, nil)
-	ridArr := rb.NewArray()
-	defer ridArr.Release()
-	cb := array.NewUint8Builder(mem)
-	defer cb.Release()
-	cb.AppendValues(codes, nil)
-	vals := cb.NewArray()
-	defer vals.Release()
-	fslData := array.NewData(codeType, total, []*memory.Buffer{nil}, []arrow.ArrayData{vals.Data()}, 0, 0)
-	defer fslData.Release()
-	codeArr := array.MakeFromData(fslData)
-	defer codeArr.Release()
-	rec := array.NewRecord(as, []arrow.Array{ridArr, codeArr}, int64(total))
-	defer rec.Release()
-	md := map[string][]byte{
-		keyDistance: []byte(ix.Metric.String()),
-		keyIVF:      []byte(strconv.Itoa(ivfBufferPos)),
-		keyStorage:  storage,
-	}
-	data, err := encodeFile(as, md, [][]byte{ivfBytes}, rec)
-	if err != nil {
-		return nil, nil, err
-	}
-	return data, frags, nil
+	return encodeStorageFile(ix.Metric, storage, [][]byte{ivfBytes}, colSQCode, ix.Dim, rowIDs, codes)
 }
 
 // hnswVectorIndexDetails encodes the VectorIndexDetails message pylance 14

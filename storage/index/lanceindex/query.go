@@ -99,13 +99,13 @@ func Query(ctx context.Context, ds *lance.Dataset, segs []Segment, opts QueryOpt
 	for _, s := range segs {
 		indexed += s.Index.Len()
 	}
-	want := max(1, min(opts.K, indexed))
+	want := opts.K
 	if rf := max(1, opts.RefineFactor); want > indexed/rf {
-		want = max(want, indexed)
+		want = indexed
 	} else {
 		want *= rf
 	}
-	want = min(want, max(indexed, 1))
+	want = max(1, min(want, indexed))
 	var hits []Hit
 	for _, s := range segs {
 		if err := ctx.Err(); err != nil {

@@ -315,7 +315,6 @@ func encodeAuxFile(ctx context.Context, ix *ivfpq.Index) ([]byte, []uint32, erro
 
 	rowIDs := make([]uint64, 0, total)
 	codes := make([]byte, total*m)
-	fragSet := map[uint32]bool{}
 	for _, part := range ix.Partitions {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -327,10 +326,20 @@ func encodeAuxFile(ctx context.Context, ix *ivfpq.Index) ([]byte, []uint32, erro
 				block[s*n+i] = part.Codes[i*m+s]
 			}
 		}
-		for _, r := range part.RowIDs {
-			fragSet[uint32(r>>32)] = true
-		}
 		rowIDs = append(rowIDs, part.RowIDs...)
+	}
+	return encodeStorageFile(ix.Metric, storage, [][]byte{ivfBytes, cb}, colPQCode, m, rowIDs, codes)
+}
+
+// encodeStorageFile writes an auxiliary.idx: one row per indexed row, its
+// _rowid and its code (a fixed_size_list<uint8>[width] column codeCol),
+// with the distance type, the IVF buffer position and the storage metadata
+// in the schema metadata and globals as the extra global buffers (the IVF
+// first). It also returns the fragments the row ids belong to, ascending.
+func encodeStorageFile(metric distance.Metric, storage []byte, globals [][]byte, codeCol string, width int, rowIDs []uint64, codes []byte) ([]byte, []uint32, error) {
+	fragSet := map[uint32]bool{}
+	for _, r := range rowIDs {
+		fragSet[uint32(r>>32)] = true
 	}
 	frags := make([]uint32, 0, len(fragSet))
 	for f := range fragSet {
@@ -338,10 +347,11 @@ func encodeAuxFile(ctx context.Context, ix *ivfpq.Index) ([]byte, []uint32, erro
 	}
 	slices.Sort(frags)
 
-	codeType := arrow.FixedSizeListOf(int32(m), arrow.PrimitiveTypes.Uint8)
+	total := len(rowIDs)
+	codeType := arrow.FixedSizeListOf(int32(width), arrow.PrimitiveTypes.Uint8)
 	as := arrow.NewSchema([]arrow.Field{
 		{Name: colRowID, Type: arrow.PrimitiveTypes.Uint64},
-		{Name: colPQCode, Type: codeType},
+		{Name: codeCol, Type: codeType},
 	}, nil)
 	mem := memory.DefaultAllocator
 	rb := array.NewUint64Builder(mem)
@@ -349,10 +359,10 @@ func encodeAuxFile(ctx context.Context, ix *ivfpq.Index) ([]byte, []uint32, erro
 	rb.AppendValues(rowIDs, nil)
 	ridArr := rb.NewArray()
 	defer ridArr.Release()
-	cb8 := array.NewUint8Builder(mem)
-	defer cb8.Release()
-	cb8.AppendValues(codes, nil)
-	vals := cb8.NewArray()
+	cb := array.NewUint8Builder(mem)
+	defer cb.Release()
+	cb.AppendValues(codes, nil)
+	vals := cb.NewArray()
 	defer vals.Release()
 	fslData := array.NewData(codeType, total, []*memory.Buffer{nil}, []arrow.ArrayData{vals.Data()}, 0, 0)
 	defer fslData.Release()
@@ -362,11 +372,11 @@ func encodeAuxFile(ctx context.Context, ix *ivfpq.Index) ([]byte, []uint32, erro
 	defer rec.Release()
 
 	md := map[string][]byte{
-		keyDistance: []byte(ix.Metric.String()),
+		keyDistance: []byte(metric.String()),
 		keyIVF:      []byte(strconv.Itoa(ivfBufferPos)),
 		keyStorage:  storage,
 	}
-	data, err := encodeFile(as, md, [][]byte{ivfBytes, cb}, rec)
+	data, err := encodeFile(as, md, globals, rec)
 	if err != nil {
 		return nil, nil, err
 	}
