@@ -14,6 +14,36 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 )
 
+// AggMode says which part of an aggregation a HashAggregate computes.
+type AggMode uint8
+
+const (
+	// AggComplete aggregates raw rows into results (the zero value).
+	AggComplete AggMode = iota
+	// AggPartial aggregates raw rows into partial states: a plan
+	// executor's share of a distributed aggregation. The output is the
+	// group columns, then one state column per aggregate, of Arrow type
+	// Agg.StateType() (field metadata MetaAggState names the call). Without
+	// GROUP BY it emits one row even for an empty input, as AggComplete
+	// does. DISTINCT calls (not AggCall.Splittable) are refused; FILTER is
+	// applied here.
+	AggPartial
+	// AggFinal merges partial states into results: the query node's part.
+	// Its input is the concatenation, in any order, of AggPartial outputs
+	// (group columns, then state columns); GroupBy must be *expr.Column
+	// references to the input's group columns, in order, and each call's
+	// Args must be exactly one *expr.Column referring to its state column
+	// (its T is ignored: states have no PostgreSQL type; planners may put
+	// Agg.Result there), with no Distinct and no Filter. The output, schema
+	// and values, is what AggComplete gives over the raw rows, and
+	// without GROUP BY it is exactly one row even for no input rows.
+	AggFinal
+)
+
+// MetaAggState is the field metadata key of an AggPartial state column;
+// its value is the aggregate call (AggCall.String).
+const MetaAggState = "lancegate.agg_state"
+
 // HashAggregateConfig configures a HashAggregate.
 type HashAggregateConfig struct {
 	// GroupBy are the grouping expressions; none means one group over the
@@ -22,8 +52,11 @@ type HashAggregateConfig struct {
 	// Aggs are the aggregate calls.
 	Aggs []expr.AggCall
 	// Names are the output column names: the group columns, then the
-	// aggregates.
+	// aggregates (the state columns in AggPartial).
 	Names []string
+	// Mode is AggComplete, AggPartial or AggFinal (see there for the
+	// conventions of each).
+	Mode AggMode
 }
 
 // HashAggregate groups its input and computes aggregates per group. For
@@ -33,7 +66,10 @@ type HashAggregateConfig struct {
 // GROUP BY it skips the table and always emits exactly one row, even for
 // an empty input (count(*) is 0, sum is NULL). Groups come out in the
 // order of their first row in the input (unless two keys' 64-bit hashes
-// collide); SQL promises no order without ORDER BY.
+// collide); SQL promises no order without ORDER BY. Split in two
+// (HashAggregateConfig.Mode), the same operator folds rows into partial
+// states on plan executors and merges them into results on the query
+// node (states: executor/expr/agg_partial.go).
 type HashAggregate struct {
 	env    *expr.Env
 	in     Operator
@@ -41,6 +77,12 @@ type HashAggregate struct {
 	schema *arrow.Schema
 	table  *hashtable.Table
 	accs   []expr.Accumulator
+
+	// states are the Arrow types of the state columns (AggFinal: of
+	// the input, AggPartial: of the output); stateCol (AggFinal) their
+	// indexes in the input.
+	states   []arrow.DataType
+	stateCol []int
 
 	out  arrow.Record
 	pos  int64
@@ -69,18 +111,56 @@ func NewHashAggregate(env *expr.Env, in Operator, cfg HashAggregateConfig) (*Has
 		keyTypes[i] = dt
 	}
 	h := &HashAggregate{env: env, in: in, cfg: cfg}
+	if cfg.Mode > AggFinal {
+		return fail(sqlstate.New(sqlstate.InternalError, "unknown aggregation mode %d", cfg.Mode))
+	}
+	if cfg.Mode == AggFinal {
+		for i, g := range cfg.GroupBy {
+			if _, ok := g.(*expr.Column); !ok {
+				return fail(sqlstate.New(sqlstate.InternalError, "final aggregation: group key %d is %s, not a column", i, g))
+			}
+		}
+	}
 	for i := range cfg.Aggs {
 		c := &cfg.Aggs[i]
 		types = append(types, c.Agg.Result)
-		acc, err := c.NewAccumulator()
-		if err != nil {
-			return fail(err)
+		var acc expr.Accumulator
+		switch cfg.Mode {
+		case AggComplete:
+			var err error
+			if acc, err = c.NewAccumulator(); err != nil {
+				return fail(err)
+			}
+		case AggPartial:
+			if !c.Splittable() {
+				return fail(sqlstate.New(sqlstate.FeatureNotSupported, "partial aggregation of %s", c))
+			}
+			acc = c.Agg.NewAccumulator()
+			h.states = append(h.states, c.Agg.StateType())
+		case AggFinal:
+			var col *expr.Column
+			if len(c.Args) == 1 {
+				col, _ = c.Args[0].(*expr.Column)
+			}
+			if col == nil || c.Distinct || c.Filter != nil {
+				return fail(sqlstate.New(sqlstate.InternalError, "final aggregation: %s must have one state column argument, no DISTINCT and no FILTER", c))
+			}
+			acc = c.Agg.NewAccumulator()
+			h.states = append(h.states, c.Agg.StateType())
+			h.stateCol = append(h.stateCol, col.Index)
 		}
 		h.accs = append(h.accs, acc)
 	}
 	fields, err := fieldsOf(cfg.Names, types)
 	if err != nil {
 		return fail(err)
+	}
+	if cfg.Mode == AggPartial {
+		for i := range cfg.Aggs {
+			f := &fields[len(cfg.GroupBy)+i]
+			f.Type, f.Nullable = h.states[i], true
+			f.Metadata = arrow.NewMetadata([]string{MetaAggState}, []string{cfg.Aggs[i].String()})
+		}
 	}
 	h.schema = arrow.NewSchema(fields, nil)
 	if len(cfg.GroupBy) > 0 {
@@ -172,6 +252,12 @@ func (h *HashAggregate) update(ctx context.Context, rec arrow.Record) error {
 				return err
 			}
 		}
+		if h.cfg.Mode == AggFinal {
+			if err := h.merge(i, n, rec, g); err != nil {
+				return err
+			}
+			continue
+		}
 		args, err := evalAll(ctx, h.env, c.Args, rec)
 		if err != nil {
 			return err
@@ -183,6 +269,19 @@ func (h *HashAggregate) update(ctx context.Context, rec arrow.Record) error {
 		}
 	}
 	return nil
+}
+
+// merge folds a batch's states of aggregate i into the groups.
+func (h *HashAggregate) merge(i, n int, rec arrow.Record, groups []uint32) error {
+	j := h.stateCol[i]
+	if j < 0 || j >= int(rec.NumCols()) {
+		return sqlstate.New(sqlstate.InternalError, "state column %d out of range of a batch of %d columns", j, rec.NumCols())
+	}
+	st := rec.Column(j)
+	if !arrow.TypeEqual(st.DataType(), h.states[i]) {
+		return sqlstate.New(sqlstate.InternalError, "state column %d of %s has Arrow type %s; want %s", j, h.cfg.Aggs[i].String(), st.DataType(), h.states[i])
+	}
+	return h.accs[i].Merge(n, st, groups)
 }
 
 // filterGroups returns groups with SkipRow where filter is not TRUE.
@@ -221,7 +320,13 @@ func (h *HashAggregate) finish() error {
 	defer func() { releaseAll(cols) }()
 	for _, a := range h.accs {
 		a.Grow(ngroups)
-		r, err := a.Result(h.env.Mem)
+		var r arrow.Array
+		var err error
+		if h.cfg.Mode == AggPartial {
+			r, err = a.State(h.env.Mem)
+		} else {
+			r, err = a.Result(h.env.Mem)
+		}
 		if err != nil {
 			return err
 		}

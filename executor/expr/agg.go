@@ -34,6 +34,15 @@ type Accumulator interface {
 	// Result returns one value per group, in group order, as an array of
 	// the aggregate's Result type.
 	Result(mem memory.Allocator) (arrow.Array, error)
+	// State returns one partial state per group, in group order, as an
+	// array of the aggregate's StateType (see agg_partial.go). It fails
+	// for DISTINCT calls, which do not split.
+	State(mem memory.Allocator) (arrow.Array, error)
+	// Merge folds n partial states (rows of an array of StateType, as
+	// State returns them) into groups exactly as Update folds values:
+	// state i goes into group groups[i], or into group 0 when groups is
+	// nil; states whose group is SkipRow are ignored.
+	Merge(n int, states arrow.Array, groups []uint32) error
 }
 
 // Aggregate is one resolved aggregate function.
