@@ -1,0 +1,269 @@
+package blockcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lancegate/lancegate/storage/objstore"
+)
+
+// GetRange implements objstore.Store. Reads of cacheable keys are served
+// block by block: RAM, then disk, then the inner store.
+func (s *Store) GetRange(ctx context.Context, key string, off, length int64) ([]byte, error) {
+	if !s.cacheable(key) {
+		return s.inner.GetRange(ctx, key, off, length)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("blockcache get %q: %w", key, err)
+	}
+	if !objstore.ValidKey(key) {
+		return nil, fmt.Errorf("blockcache get %q: %w", key, objstore.ErrInvalidKey)
+	}
+	if off < 0 {
+		return nil, fmt.Errorf("blockcache get %q: offset %d: %w", key, off, objstore.ErrInvalidRange)
+	}
+	epoch := s.epoch.Load()
+	bs := s.blockSize
+	first := off / bs
+	size, known := s.sizes.Get(key)
+	var pre [][]byte
+	if length > math.MaxInt64-off {
+		length = -1 // to the end, the same answer
+	}
+	// Without the size, a read to the end, or one spanning blocks (which
+	// may lie past the end), needs it. The cached blocks from first on may
+	// tell (the object's last block is short); if they do not, ask the
+	// store: once per key, as objects are immutable and the size is kept.
+	if !known && (length < 0 || length > bs || off%bs+length > bs) {
+		lastWanted := int64(-1) // to the end
+		if length >= 0 {
+			lastWanted = (off + length - 1) / bs
+		}
+		pre, size, known = s.probe(ctx, epoch, key, first, lastWanted)
+		// If every wanted block is cached and full, the object reaches
+		// past the read, whatever its size.
+		covered := lastWanted >= 0 && int64(len(pre)) == lastWanted-first+1
+		if !known && !covered {
+			info, err := s.inner.Stat(ctx, key)
+			if err != nil {
+				return nil, fmt.Errorf("blockcache get %q: %w", key, err)
+			}
+			size, known = info.Size, true
+			s.learnSize(epoch, key, size)
+		}
+	}
+	var end int64
+	if known {
+		if off > size {
+			return nil, fmt.Errorf("blockcache get %q: offset %d of %d bytes: %w", key, off, size, objstore.ErrInvalidRange)
+		}
+		end = size
+		if length >= 0 && length < size-off {
+			end = off + length
+		}
+		if end == off {
+			return []byte{}, nil
+		}
+	} else {
+		end = off + length // within one block, or all blocks cached
+	}
+	last := max(end-1, off) / bs
+	if int64(len(pre)) > last-first+1 {
+		pre = pre[:last-first+1]
+	}
+	blocks, err := s.blocks(ctx, epoch, key, first, last, pre)
+	if err != nil {
+		return nil, fmt.Errorf("blockcache get %q: %w", key, err)
+	}
+	out := make([]byte, 0, end-off)
+	for i, data := range blocks {
+		start := (first + int64(i)) * bs
+		from := max(off-start, 0)
+		if from > int64(len(data)) {
+			return nil, fmt.Errorf("blockcache get %q: offset %d of %d bytes: %w", key, off, start+int64(len(data)), objstore.ErrInvalidRange)
+		}
+		to := min(end-start, int64(len(data)))
+		out = append(out, data[from:to]...)
+		if int64(len(data)) < bs {
+			break // the last block of the object
+		}
+	}
+	return out, nil
+}
+
+// blocks returns blocks first..last of key, each from the first tier that
+// has it, the first len(pre) being pre. The slices may be shared between concurrent readers: callers
+// copy out of them and never modify them.
+func (s *Store) blocks(ctx context.Context, epoch uint64, key string, first, last int64, pre [][]byte) ([][]byte, error) {
+	out := make([][]byte, last-first+1)
+	copy(out, pre)
+	var missing []int
+	for i := len(pre); i < len(out); i++ {
+		if data, ok := s.ramGet(ctx, epoch, key, first+int64(i), true); ok {
+			out[i] = data
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 1 {
+		data, err := s.load(ctx, epoch, key, first+int64(missing[0]))
+		out[missing[0]] = data
+		return out, err
+	}
+	if len(missing) > 1 {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(parallelLoads)
+		for _, i := range missing {
+			g.Go(func() error {
+				data, err := s.load(gctx, epoch, key, first+int64(i))
+				out[i] = data
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// probe reads cached blocks of key from first on, up to last (if not
+// negative), until one is missing or short. A short block is the object's
+// last, and gives its size.
+func (s *Store) probe(ctx context.Context, epoch uint64, key string, first, last int64) (blocks [][]byte, size int64, known bool) {
+	for idx := first; last < 0 || idx <= last; idx++ {
+		// Misses are not counted here: blocks or load look again.
+		data, ok := s.ramGet(ctx, epoch, key, idx, false)
+		if !ok && s.disk != nil {
+			if data, ok = s.disk.get(key, idx); ok {
+				s.stats.diskHits.Add(1)
+				s.stats.fromCache.Add(uint64(len(data)))
+				countCache(ctx, len(data))
+				s.fill(epoch, key, idx, data, false)
+			}
+		}
+		if !ok {
+			return blocks, 0, false
+		}
+		blocks = append(blocks, data)
+		if int64(len(data)) < s.blockSize {
+			return blocks, idx*s.blockSize + int64(len(data)), true
+		}
+	}
+	return blocks, 0, false
+}
+
+// ramGet looks block idx of key up in the RAM tier, counting a hit, and a
+// miss if countMiss.
+func (s *Store) ramGet(ctx context.Context, epoch uint64, key string, idx int64, countMiss bool) ([]byte, bool) {
+	if s.ram == nil {
+		return nil, false
+	}
+	data, ok := s.ram.get(key, idx)
+	if !ok {
+		if countMiss {
+			s.stats.ramMisses.Add(1)
+		}
+		return nil, false
+	}
+	s.stats.ramHits.Add(1)
+	s.stats.fromCache.Add(uint64(len(data)))
+	countCache(ctx, len(data))
+	if int64(len(data)) < s.blockSize {
+		s.learnSize(epoch, key, idx*s.blockSize+int64(len(data)))
+	}
+	return data, true
+}
+
+// load returns block idx of key from disk or the inner store, sharing one
+// load between concurrent readers of the same block. Each reader waits
+// only as long as its own ctx allows; a reader whose shared load failed
+// because the leading reader's ctx ended retries with its own.
+func (s *Store) load(ctx context.Context, epoch uint64, key string, idx int64) ([]byte, error) {
+	flight := strconv.FormatUint(epoch, 10) + "/" + ramKey(key, idx)
+	for attempt := 0; ; attempt++ {
+		ch := s.flights.DoChan(flight, func() (any, error) { return s.fetch(ctx, epoch, key, idx) })
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case r := <-ch:
+			if r.Err != nil && r.Shared && attempt < maxRetries && ctx.Err() == nil &&
+				(errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue
+			}
+			if r.Err != nil {
+				return nil, r.Err
+			}
+			return r.Val.([]byte), nil
+		}
+	}
+}
+
+// fetch is the body of a shared load: RAM again (a load that just ended
+// may have filled it), then disk, then the inner store, filling the tiers
+// on the way back.
+func (s *Store) fetch(ctx context.Context, epoch uint64, key string, idx int64) ([]byte, error) {
+	if s.ram != nil {
+		if data, ok := s.ram.get(key, idx); ok {
+			return data, nil
+		}
+	}
+	if s.disk != nil {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if data, ok := s.disk.get(key, idx); ok {
+			s.stats.diskHits.Add(1)
+			s.stats.fromCache.Add(uint64(len(data)))
+			countCache(ctx, len(data))
+			s.fill(epoch, key, idx, data, false)
+			return data, nil
+		}
+		s.stats.diskMisses.Add(1)
+	}
+	data, err := s.inner.GetRange(ctx, key, idx*s.blockSize, s.blockSize)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", idx, err)
+	}
+	s.stats.bytesFromStore.Add(uint64(len(data)))
+	countStorage(ctx, len(data))
+	s.fill(epoch, key, idx, data, true)
+	return data, nil
+}
+
+// fill records what a block read taught: the object's size if the block
+// is its last, and the block itself in RAM and (toDisk) on disk. It does
+// nothing if an invalidation happened since the read began (epoch moved).
+func (s *Store) fill(epoch uint64, key string, idx int64, data []byte, toDisk bool) {
+	s.fillMu.RLock()
+	defer s.fillMu.RUnlock()
+	if s.epoch.Load() != epoch {
+		return
+	}
+	if int64(len(data)) < s.blockSize {
+		s.sizes.Add(key, idx*s.blockSize+int64(len(data)))
+	}
+	if s.ram != nil {
+		s.ram.set(key, idx, data)
+	}
+	if toDisk && s.disk != nil {
+		if err := s.disk.put(key, idx, data); err != nil {
+			s.log.Warn("blockcache: disk fill failed", "key", key, "block", idx, "err", err)
+		}
+	}
+}
+
+// learnSize remembers the size of key unless an invalidation happened
+// since the read that found it began.
+func (s *Store) learnSize(epoch uint64, key string, size int64) {
+	s.fillMu.RLock()
+	defer s.fillMu.RUnlock()
+	if s.epoch.Load() == epoch {
+		s.sizes.Add(key, size)
+	}
+}
