@@ -11,6 +11,7 @@ import (
 
 	"github.com/lancegate/lancegate/executor/sqlstate"
 	"github.com/lancegate/lancegate/gateway/pgwire"
+	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
 	"github.com/lancegate/lancegate/storage/lance"
@@ -46,6 +47,9 @@ type Options struct {
 	// IndexCacheEntries bounds the vector index segments kept loaded; 0
 	// means 16.
 	IndexCacheEntries int
+	// Cluster runs plan fragments on plan executors (executor/remote);
+	// nil runs every statement in this process.
+	Cluster planner.Cluster
 }
 
 // DefaultPageCacheBytes is the default bound of the page cache: enough
@@ -92,6 +96,9 @@ func NewEngine(store objstore.Store, opts Options) *Engine {
 		tables.pages = lance.NewPageCache(DefaultPageCacheBytes)
 	case opts.PageCacheBytes > 0:
 		tables.pages = lance.NewPageCache(opts.PageCacheBytes)
+	}
+	if ml, ok := opts.Cluster.(MemberLister); ok {
+		tables.members = ml.Members
 	}
 	return &Engine{cat: cat, tables: tables, opts: opts}
 }

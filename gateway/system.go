@@ -23,7 +23,9 @@ import (
 // The schema lancegate holds read-only tables about the server itself,
 // built from storage when a statement scans them:
 //
-//	lancegate.jobs   the agent's maintenance jobs (storage/jobs), newest first
+//	lancegate.jobs       the agent's maintenance jobs (storage/jobs), newest first
+//	lancegate.indexes    the vector indexes, declared and built (index_ddl.go)
+//	lancegate.executors  a query node's plan executors and their health
 //
 // SHOW JOBS is SELECT * FROM lancegate.jobs. Writing to a system table is
 // 42501, as for PostgreSQL's catalogs.
@@ -65,6 +67,8 @@ func (c *storageCatalog) systemTable(name string) (planner.Table, error) {
 		}}, nil
 	case systemSchema + "indexes":
 		return &sysTable{name: name, cols: indexesColumns, rows: c.indexRows}, nil
+	case systemSchema + "executors":
+		return &sysTable{name: name, cols: executorsColumns, rows: c.executorRows}, nil
 	}
 	return nil, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", name)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/pgtype"
+	"github.com/lancegate/lancegate/executor/remote"
 	"github.com/lancegate/lancegate/executor/scan"
 	"github.com/lancegate/lancegate/executor/sqlstate"
 	"github.com/lancegate/lancegate/planner"
@@ -37,6 +38,8 @@ type storageCatalog struct {
 	// indexes and pages serve vector searches (gateway/vector.go).
 	indexes *indexCache
 	pages   lance.PageCache
+	// members lists the plan executors (lancegate.executors); nil: none.
+	members func() []remote.MemberStatus
 }
 
 var _ planner.Catalog = (*storageCatalog)(nil)

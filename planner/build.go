@@ -45,6 +45,8 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return t.Scan(x.ctx, n.cols, n.rowAddr, env.Mem)
 	case *annScanNode:
 		return x.buildANN(n)
+	case *remoteNode:
+		return x.buildRemote(n)
 	case *valuesNode:
 		return executor.NewValues(env, executor.ValuesConfig{Rows: n.rows, Names: names(n.out), Types: columnTypes(n.out)})
 	case *seriesNode:

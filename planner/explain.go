@@ -78,6 +78,8 @@ func (x *execution) runExplain(p *explainPlan) (*Result, error) {
 	if p.analyze {
 		x.stats = map[node]*nodeStats{}
 		x.ann = map[*annScanNode]*annRun{}
+		x.remote = map[*remoteNode]*remoteRun{}
+		x.params = p.inner.Params
 		start := time.Now()
 		res, err := p.inner.execute(x)
 		if err != nil {
@@ -99,7 +101,7 @@ func (x *execution) runExplain(p *explainPlan) (*Result, error) {
 		depth = 1
 	}
 	if root != nil {
-		x.render(root, depth, &lines)
+		x.render(root, depth, false, &lines)
 	}
 	if p.analyze {
 		lines = append(lines, fmt.Sprintf("Execution Time: %.3f ms", float64(total.Microseconds())/1000))
@@ -120,7 +122,9 @@ func (x *execution) runExplain(p *explainPlan) (*Result, error) {
 }
 
 // render appends a node and its inputs as PostgreSQL-style plan lines.
-func (x *execution) render(n node, depth int, lines *[]string) {
+// remote marks the subtree of a distributed node that ran on executors:
+// its measurements are the executors' lines, not per node.
+func (x *execution) render(n node, depth int, remote bool, lines *[]string) {
 	prefix := ""
 	if depth > 0 {
 		prefix = strings.Repeat("      ", depth-1) + "  ->  "
@@ -132,11 +136,18 @@ func (x *execution) render(n node, depth int, lines *[]string) {
 	line := prefix + label
 	if st, ok := x.stats[n]; ok {
 		line += fmt.Sprintf("  (actual time=%.3f ms rows=%d batches=%d)", float64(st.elapsed.Microseconds())/1000, st.rows, st.batches)
+	} else if remote {
+		line += "  (on executors)"
 	} else if x.stats != nil {
 		line += "  (never executed)"
 	}
 	*lines = append(*lines, line)
+	if r, ok := n.(*remoteNode); ok && x.remote != nil {
+		indent := strings.Repeat("      ", depth) + "  "
+		*lines = append(*lines, x.describeRemote(r, indent)...)
+		remote = x.remote[r] != nil && x.remote[r].op != nil
+	}
 	for _, in := range n.inputs() {
-		x.render(in, depth+1, lines)
+		x.render(in, depth+1, remote, lines)
 	}
 }

@@ -89,6 +89,9 @@ func (b *binder) bindStatement(stmt ast.StmtNode) (*Prepared, error) {
 			return nil, err
 		}
 		p.query.root = useIndexes(pruneRoot(p.query.root))
+		if clusterOf(b.cat) != nil {
+			p.query.root = distribute(p.query.root)
+		}
 		p.Columns = resultColumns(p.query.cols)
 	case *ast.InsertStmt:
 		p.Kind = "INSERT"
@@ -164,7 +167,7 @@ type Result struct {
 // Execute runs a prepared statement against cat with the parameters and
 // settings of env.
 func (p *Prepared) Execute(ctx context.Context, cat Catalog, env *expr.Env) (*Result, error) {
-	return p.execute(&execution{ctx: ctx, cat: cat, env: env})
+	return p.execute(&execution{ctx: ctx, cat: cat, env: env, params: p.Params})
 }
 
 func (p *Prepared) execute(x *execution) (*Result, error) {
@@ -202,6 +205,11 @@ type execution struct {
 	stats map[node]*nodeStats
 	// ann records what each vector search did, under EXPLAIN ANALYZE.
 	ann map[*annScanNode]*annRun
+	// remote records what each distributed subtree did, under EXPLAIN
+	// ANALYZE.
+	remote map[*remoteNode]*remoteRun
+	// params are the statement's parameter types (for fragments).
+	params []pgtype.Type
 }
 
 // PrepareExplain binds EXPLAIN [ANALYZE] of a statement; the dialect bridge

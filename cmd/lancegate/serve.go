@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lancegate/lancegate/agent"
+	"github.com/lancegate/lancegate/executor/remote"
 	"github.com/lancegate/lancegate/gateway"
 	"github.com/lancegate/lancegate/gateway/pgwire"
 	"github.com/lancegate/lancegate/storage/catalog"
@@ -33,6 +34,8 @@ type serveConfig struct {
 	metricsListen string
 	pprof         bool
 	agent         agentConfig
+	executor      executorConfig
+	cluster       clusterConfig
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -41,8 +44,10 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.SetOutput(stderr)
 	c.commonConfig.register(fs)
 	c.agent.register(fs)
+	c.executor.register(fs)
+	c.cluster.register(fs)
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:5433", "pgwire listen address")
-	fs.StringVar(&c.role, "role", "all", "role to run: all (query node and agent in one process), query, or agent")
+	fs.StringVar(&c.role, "role", "all", "role to run: all (query node and agent in one process), query, agent, or executor (plan executor over Arrow Flight)")
 	fs.StringVar(&c.auth, "auth", "trust", "client authentication: trust or scram")
 	fs.StringVar(&c.password, "password", "", "password of user lancegate for --auth scram (LANCEGATE_PASSWORD)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables TLS")
@@ -64,7 +69,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	query, runAgent := false, false
+	query, runAgent, runExecutor := false, false, false
 	switch c.role {
 	case "all":
 		query, runAgent = true, true
@@ -73,19 +78,25 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	case "agent":
 		runAgent = true
 	case "executor":
-		return errors.New("--role executor: distributed execution is not available in this build; use all or query")
+		runExecutor = true
 	default:
-		return fmt.Errorf("--role %s: want all, query or agent", c.role)
+		return fmt.Errorf("--role %s: want all, query, agent or executor", c.role)
+	}
+	if c.cluster.executors != "" && !query {
+		return fmt.Errorf("--executors: only query nodes (--role all or query) use executors, not --role %s", c.role)
 	}
 	store, opener, cat, err := c.openStorage(ctx, logger)
 	if err != nil {
 		return err
 	}
+	metrics := newMetrics()
+	if runExecutor {
+		return c.serveExecutor(ctx, store, opener, cat, metrics, logger)
+	}
 	kcfg, kafka, err := c.kafkaConfig(logger)
 	if err != nil {
 		return err
 	}
-	metrics := newMetrics()
 
 	// Events: Kafka or Event Hubs when configured, else the in-process bus,
 	// which only connects a query node to the agent in the same process.
@@ -139,7 +150,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		g.Go(func() error { return a.Run(ctx) })
 	}
 	if query {
-		srv, ln, err := c.queryNode(store, opener, pub, logger)
+		cl, err := c.cluster.build(ctx, store, opener, metrics, logger)
+		if err != nil {
+			return err
+		}
+		if cl != nil {
+			defer cl.Close()
+		}
+		srv, ln, err := c.queryNode(store, opener, pub, cl, logger)
 		if err != nil {
 			return err
 		}
@@ -149,8 +167,28 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return g.Wait()
 }
 
+// serveExecutor runs the executor role: Flight on --executor-listen,
+// metrics on --metrics-listen.
+func (c *serveConfig) serveExecutor(ctx context.Context, store objstore.Store, opener *objstore.Opener, cat *catalog.Catalog, metrics *metrics, logger *slog.Logger) error {
+	g, ctx := errgroup.WithContext(ctx)
+	run, err := c.executor.run(ctx, store, opener, cat, metrics, logger)
+	if err != nil {
+		return err
+	}
+	if c.metricsListen != "" {
+		ln, err := net.Listen("tcp", c.metricsListen)
+		if err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		g.Go(func() error { return metrics.serve(ctx, ln, store, c.pprof) })
+	}
+	g.Go(run)
+	logger.Info("lancegate running", "role", c.role, "storage", c.storage, "version", version)
+	return g.Wait()
+}
+
 // queryNode builds the pgwire server of the query role.
-func (c *serveConfig) queryNode(store objstore.Store, opener *objstore.Opener, pub gateway.Publisher, logger *slog.Logger) (*pgwire.Server, net.Listener, error) {
+func (c *serveConfig) queryNode(store objstore.Store, opener *objstore.Opener, pub gateway.Publisher, cl *remote.Cluster, logger *slog.Logger) (*pgwire.Server, net.Listener, error) {
 	cfg := pgwire.Config{Logger: logger}
 	switch c.auth {
 	case "trust":
@@ -169,9 +207,13 @@ func (c *serveConfig) queryNode(store objstore.Store, opener *objstore.Opener, p
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	eng := gateway.NewEngine(store, gateway.Options{
+	opts := gateway.Options{
 		Version: version, Logger: logger, Locations: opener, Events: pub, StorageURI: c.storage,
-	})
+	}
+	if cl != nil {
+		opts.Cluster = clusterRunner{cl}
+	}
+	eng := gateway.NewEngine(store, opts)
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return nil, nil, err

@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/arrow/scalar"
 
-	"github.com/lancegate/lancegate/executor/expr"
 	"github.com/lancegate/lancegate/executor/exectest"
+	"github.com/lancegate/lancegate/executor/expr"
 	"github.com/lancegate/lancegate/executor/pgtype"
 	"github.com/lancegate/lancegate/executor/spec"
 )
@@ -52,7 +52,6 @@ func checkedMem(t testing.TB) *memory.CheckedAllocator {
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	return mem
 }
-
 
 // lit is a constant of type t (nil: NULL), on the Go heap.
 func lit(t pgtype.Type, v any) *expr.Const {

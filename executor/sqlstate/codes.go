@@ -84,6 +84,9 @@ const (
 
 	QueryCanceled Code = "57014"
 	AdminShutdown Code = "57P01"
+	// CannotConnectNow is a transient unavailability: no plan executor
+	// could run part of a statement; retrying may succeed.
+	CannotConnectNow Code = "57P03"
 
 	UndefinedFile Code = "58P01"
 	IOError       Code = "58030"

@@ -6,7 +6,7 @@
 //
 // A file is a sequence of records separated by blank lines. Lines starting
 // with '#' are comments. The first line may be "# config: embedded" (the
-// server shapes the file runs on; more arrive with distributed mode).
+// server shapes the file runs on).
 //
 //	statement ok
 //	CREATE TABLE t (id bigint, v vector(3))
@@ -47,6 +47,10 @@
 //	                             rows as strings) or valuesort
 //	query error pgcode C         the query must fail with SQLSTATE C
 //	args: <JSON array>           (first line of a record's SQL) parameters $1…
+//	onlyif <shape>               (before a directive) run the record only on
+//	                             servers of this shape: embedded (one process)
+//	                             or distributed (a query node with executors)
+//	skipif <shape>               (before a directive) skip it on that shape
 //
 // Values are written in PostgreSQL's text format, one row per line, columns
 // separated by one space; NULL is NULL and the empty string is (empty).

@@ -38,6 +38,12 @@ type Record struct {
 	Sort string
 	// Expected holds the expected result lines of a query.
 	Expected []string
+	// OnlyIf and SkipIf are the shapes ("embedded", "distributed") the
+	// record runs only on, or is skipped on, from "onlyif X" and
+	// "skipif X" lines before its directive.
+	OnlyIf, SkipIf []string
+	// conds are those lines as written, for rewriting.
+	conds []string
 	// directive is the directive line as written, for rewriting.
 	directive string
 	// comments are the comment lines before the record, for rewriting.
@@ -108,10 +114,45 @@ func Parse(r io.Reader) (*File, error) {
 	return file, nil
 }
 
+// Applies reports whether the record runs on a server of the given shape.
+func (r *Record) Applies(shape string) bool {
+	for _, s := range r.SkipIf {
+		if s == shape {
+			return false
+		}
+	}
+	if len(r.OnlyIf) == 0 {
+		return true
+	}
+	for _, s := range r.OnlyIf {
+		if s == shape {
+			return true
+		}
+	}
+	return false
+}
+
 func parseRecord(lines []string, i int) (*Record, int, error) {
+	var onlyIf, skipIf, conds []string
+	for i < len(lines) {
+		f := strings.Fields(lines[i])
+		if len(f) != 2 || (f[0] != "onlyif" && f[0] != "skipif") {
+			break
+		}
+		if f[0] == "onlyif" {
+			onlyIf = append(onlyIf, f[1])
+		} else {
+			skipIf = append(skipIf, f[1])
+		}
+		conds = append(conds, strings.TrimSpace(lines[i]))
+		i++
+	}
+	if i >= len(lines) || strings.TrimSpace(lines[i]) == "" {
+		return nil, 0, fmt.Errorf("line %d: onlyif/skipif without a record", i)
+	}
 	directive := strings.TrimSpace(lines[i])
 	f := strings.Fields(directive)
-	rec := &Record{Line: i + 1, Count: -1, Sort: "nosort", directive: directive}
+	rec := &Record{Line: i + 1, Count: -1, Sort: "nosort", directive: directive, OnlyIf: onlyIf, SkipIf: skipIf, conds: conds}
 	switch f[0] {
 	case "statement":
 		rec.Kind = Statement
@@ -189,6 +230,9 @@ func (f *File) Write(w io.Writer) error {
 			fmt.Fprintln(bw)
 		}
 		for _, c := range r.comments {
+			fmt.Fprintln(bw, c)
+		}
+		for _, c := range r.conds {
 			fmt.Fprintln(bw, c)
 		}
 		fmt.Fprintln(bw, r.directive)

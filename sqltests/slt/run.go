@@ -46,9 +46,27 @@ func (m Mode) ExecMode() pgx.QueryExecMode {
 // (the caller writes f back).
 func Run(ctx context.Context, t *testing.T, conn *pgx.Conn, mode Mode, f *File, rewrite bool) {
 	t.Helper()
+	RunShape(ctx, t, conn, mode, f, Embedded, rewrite)
+}
+
+// Server shapes, for onlyif and skipif.
+const (
+	// Embedded is one process running every role.
+	Embedded = "embedded"
+	// Distributed is a query node with plan executors.
+	Distributed = "distributed"
+)
+
+// RunShape is Run on a server of the given shape: records marked
+// "onlyif" another shape, or "skipif" this one, are skipped.
+func RunShape(ctx context.Context, t *testing.T, conn *pgx.Conn, mode Mode, f *File, shape string, rewrite bool) {
+	t.Helper()
 	for _, r := range f.Records {
 		if ctx.Err() != nil {
 			return
+		}
+		if !r.Applies(shape) {
+			continue
 		}
 		switch r.Kind {
 		case Statement:

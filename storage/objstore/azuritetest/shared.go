@@ -20,14 +20,18 @@ var shared struct {
 // test started it. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { azuritetest.Main(m) }
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run runs the tests, stops the shared Azurite and returns the exit code,
+// for a TestMain with more to clean up.
+func Run(m *testing.M) int {
 	code := m.Run()
 	shared.mu.Lock()
 	if shared.srv != nil {
 		shared.srv.Stop()
 	}
 	shared.mu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the package's Azurite, starting it on first use. Without
