@@ -25,7 +25,7 @@ func (c sessionCatalog) Cluster() planner.Cluster { return c.s.e.opts.Cluster }
 // data fragments. The location of a table stored outside the root costs
 // one read of its location record.
 func (t *lanceTable) Pieces(ctx context.Context) (spec.TableRef, []uint64, bool, error) {
-	ref := spec.TableRef{Root: t.ds.Root(), Version: t.ds.Version()}
+	ref := spec.TableRef{Root: t.ds.Root(), Version: t.ds.Version(), Committed: t.ds.Timestamp().UnixNano()}
 	if t.ds.Store() != t.cat.cat.Store() {
 		loc, err := t.cat.cat.Location(ctx, t.name)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/lancegate/lancegate/executor/spec"
+	"github.com/lancegate/lancegate/executor/sqlstate"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
@@ -39,6 +40,14 @@ func NewStoreOpener(root objstore.Store, locations catalog.Locator, entries int)
 // the opener has no Locator.
 var ErrNoLocations = errors.New("tables outside the storage root are not configured on this node")
 
+// replaced is the error of a snapshot that no longer exists: the table
+// was dropped (and perhaps created again) or the version cleaned up while
+// the statement ran. Retrying the statement reads the table as it is now.
+func replaced(ref spec.TableRef) error {
+	return sqlstate.New(sqlstate.SerializationFailure, "the snapshot %s the statement reads no longer exists", ref).
+		WithHint("The table was dropped, replaced or cleaned up concurrently; retry the statement.")
+}
+
 // Open implements Opener.
 func (o *StoreOpener) Open(ctx context.Context, ref spec.TableRef) (*lance.Dataset, error) {
 	if ds, ok := o.cache.Get(ref); ok {
@@ -57,8 +66,14 @@ func (o *StoreOpener) Open(ctx context.Context, ref spec.TableRef) (*lance.Datas
 			store, root = s, r
 		}
 		ds, err := lance.OpenVersion(ctx, store, root, ref.Version)
+		if errors.Is(err, lance.ErrNotFound) {
+			return nil, replaced(ref)
+		}
 		if err != nil {
 			return nil, err
+		}
+		if ds.Timestamp().UnixNano() != ref.Committed {
+			return nil, replaced(ref)
 		}
 		o.cache.Add(ref, ds)
 		return ds, nil

@@ -23,6 +23,11 @@ type TableRef struct {
 	Root string `json:"root"`
 	// Version is the pinned manifest version.
 	Version uint64 `json:"version"`
+	// Committed is the version's commit time (the manifest timestamp, in
+	// Unix nanoseconds). A table dropped and created again reuses root
+	// and version numbers; the commit time tells the two apart, so an
+	// executor never serves another incarnation's snapshot.
+	Committed int64 `json:"committed"`
 }
 
 // Key identifies the dataset (not the version) for placement: the
