@@ -386,15 +386,30 @@ func (x *execution) buildTopKOver(t *topKNode, in executor.Operator) (executor.O
 	return executor.NewTopK(x.env, in, executor.TopKConfig{Keys: execKeys(t.keys), Limit: count, Offset: offset})
 }
 
+// ranLocally reports whether n ran (under EXPLAIN ANALYZE), or would run
+// (under EXPLAIN, for a vector search an index serves), on the query node.
+func (x *execution) ranLocally(n *remoteNode) bool {
+	if x.remote != nil {
+		run := x.remote[n]
+		return run != nil && run.op == nil
+	}
+	if n.ann == nil {
+		return false
+	}
+	t, err := x.table(n.scan.table)
+	if err != nil {
+		return false
+	}
+	_, idx, _, err := x.planANN(t, n.ann)
+	return err == nil && idx != nil
+}
+
 // describeRemote renders what a remoteNode did, under EXPLAIN ANALYZE: a
 // line per executor, as PostgreSQL lists parallel workers.
 func (x *execution) describeRemote(n *remoteNode, indent string) []string {
 	run := x.remote[n]
 	if run == nil {
 		return nil
-	}
-	if run.op == nil {
-		return []string{indent + "Ran on the query node: " + run.reason}
 	}
 	st, ok := run.op.(ExecutorStatser)
 	if !ok {

@@ -125,6 +125,17 @@ func (x *execution) runExplain(p *explainPlan) (*Result, error) {
 // remote marks the subtree of a distributed node that ran on executors:
 // its measurements are the executors' lines, not per node.
 func (x *execution) render(n node, depth int, remote bool, lines *[]string) {
+	if r, ok := n.(*remoteNode); ok && x.ranLocally(r) {
+		// A distributed node that runs here shows as what it runs.
+		var sub []string
+		x.render(r.local, depth, remote, &sub)
+		*lines = append(*lines, sub[0])
+		if run := x.remote[r]; run != nil {
+			*lines = append(*lines, strings.Repeat("      ", depth)+"  Not distributed: "+run.reason)
+		}
+		*lines = append(*lines, sub[1:]...)
+		return
+	}
 	prefix := ""
 	if depth > 0 {
 		prefix = strings.Repeat("      ", depth-1) + "  ->  "
@@ -145,7 +156,7 @@ func (x *execution) render(n node, depth int, remote bool, lines *[]string) {
 	if r, ok := n.(*remoteNode); ok && x.remote != nil {
 		indent := strings.Repeat("      ", depth) + "  "
 		*lines = append(*lines, x.describeRemote(r, indent)...)
-		remote = x.remote[r] != nil && x.remote[r].op != nil
+		remote = true
 	}
 	for _, in := range n.inputs() {
 		x.render(in, depth+1, remote, lines)
