@@ -60,14 +60,17 @@ func (e *executorConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&e.prewarm, "prewarm", "", "tables whose data the executor reads into its cache before it reports ready (comma-separated)")
 }
 
-// clusterConfig holds a query node's executor flags.
+// clusterConfig holds a query node's executor and cache flags.
 type clusterConfig struct {
-	executors string
-	timeout   time.Duration
-	fallback  string
+	executors  string
+	timeout    time.Duration
+	fallback   string
+	queryCache byteSize
 }
 
 func (c *clusterConfig) register(fs *flag.FlagSet) {
+	c.queryCache = 256 << 20
+	fs.Var(&c.queryCache, "query-cache", "RAM cache of a query node for the immutable Lance files it reads (data file footers and pages, deletion and index files), e.g. 512MiB; 0 disables")
 	fs.StringVar(&c.executors, "executors", "", "plan executors of a query node: host:port,host:port or dns:name:port (a headless service); empty: run everything in this process")
 	fs.DurationVar(&c.timeout, "executor-timeout", 30*time.Second, "an executor stream silent this long counts as failed and moves to the next executor")
 	fs.StringVar(&c.fallback, "executor-fallback", "local", "when no executor can run a fragment: local (the query node runs it) or error (SQLSTATE 57P03)")
@@ -95,6 +98,23 @@ func (c *clusterConfig) build(ctx context.Context, store objstore.Store, locatio
 	m.cluster(cl)
 	logger.Info("distributed execution", "executors", c.executors, "fallback", c.fallback)
 	return cl, nil
+}
+
+// cachedStore wraps a query node's store in its RAM cache of immutable
+// Lance files (--query-cache): data file footers and pages, deletion and
+// index files, all named uniquely, so never stale. Manifests are not
+// cached: a dropped and re-created table reuses their names. The
+// returned close releases the cache.
+func (c *clusterConfig) cachedStore(store objstore.Store, m *metrics) (objstore.Store, func(), error) {
+	if c.queryCache <= 0 {
+		return store, func() {}, nil
+	}
+	cached, err := blockcache.New(store, blockcache.Options{RAMBytes: int64(c.queryCache), })
+	if err != nil {
+		return nil, nil, fmt.Errorf("--query-cache: %w", err)
+	}
+	m.cache(cached.Stats)
+	return cached, func() { cached.Close() }, nil
 }
 
 // clusterRunner adapts remote.Cluster to planner.Cluster (and lists its

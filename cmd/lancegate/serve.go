@@ -150,6 +150,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		g.Go(func() error { return a.Run(ctx) })
 	}
 	if query {
+		// The query node reads through its RAM cache; the agent (which
+		// deletes old versions) does not.
+		store, closeCache, err := c.cluster.cachedStore(store, metrics)
+		if err != nil {
+			return err
+		}
+		defer closeCache()
 		cl, err := c.cluster.build(ctx, store, opener, metrics, logger)
 		if err != nil {
 			return err
