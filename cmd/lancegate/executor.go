@@ -109,7 +109,7 @@ func (c *clusterConfig) cachedStore(store objstore.Store, m *metrics) (objstore.
 	if c.queryCache <= 0 {
 		return store, func() {}, nil
 	}
-	cached, err := blockcache.New(store, blockcache.Options{RAMBytes: int64(c.queryCache), })
+	cached, err := blockcache.New(store, blockcache.Options{RAMBytes: int64(c.queryCache)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("--query-cache: %w", err)
 	}
