@@ -4,7 +4,9 @@
 //	client text ─▶ dialect (planner/dialect): PG lexer, rewrite to TiDB-dialect text, TiDB parser
 //	           ─▶ binder (bind_*.go): names → columns, PG typing and overloads, parameter types
 //	           ─▶ plan nodes (plan.go): scan, filter, project, aggregate, sort, top-k, limit, join
-//	           ─▶ rules (rules.go): Sort+Limit → TopK (exact vector search), column pruning
+//	           ─▶ rules (rules.go): Sort+Limit → TopK (exact vector search), column pruning;
+//	              vector.go: vector search through an index; distribute.go: with plan
+//	              executors, Gather nodes for scans, partial aggregates and top-k
 //	           ─▶ build (build.go): executor operators, once per execution
 //
 // # A worked query
@@ -42,6 +44,19 @@
 // transaction's snapshot). A table whose columns changed since binding
 // fails with 0A000 "cached plan must not change result type", which
 // drivers answer by preparing again.
+//
+// # Distributed plans
+//
+// When the Catalog has a Cluster (a query node with plan executors), the
+// rule distribute turns each scan with its filter and projection, and an
+// aggregation or top-k directly above one, into a remoteNode. Building it
+// encodes the subtree as an executor/spec Fragment over the table's data
+// fragments (PiecedTable) and runs it on the Cluster; a final aggregate
+// or top-k on the query node completes it. The node keeps the subtree it
+// replaced and builds that instead whenever executors cannot serve it: a
+// transaction's pending writes, a vector search an index serves, an
+// expression without a wire form. The planner sees only the Cluster
+// interface; it never imports executor/remote.
 //
 // # Not yet
 //
