@@ -29,6 +29,9 @@ type SearchOptions struct {
 	// stays connected. It must be safe for concurrent calls if the Index
 	// is searched concurrently with the same function.
 	Allow func(rowID uint64) bool
+	// Partitions, when set, are the partitions searched instead of the
+	// NProbes nearest (no widening): a distributed search's share.
+	Partitions []int
 }
 
 // SearchStats reports the work one Search did.
@@ -98,6 +101,17 @@ func (ix *Index) Search(query []float32, opts SearchOptions) ([]Candidate, Searc
 	}
 	order := ix.partitionOrder(q)
 	nprobes := max(1, min(opts.NProbes, len(order)))
+	if opts.Partitions != nil {
+		for _, p := range opts.Partitions {
+			if p < 0 || p >= len(ix.Partitions) {
+				return nil, st, fmt.Errorf("%w: partition %d of %d", ErrInvalidArgument, p, len(ix.Partitions))
+			}
+		}
+		order, nprobes = opts.Partitions, len(opts.Partitions)
+		if nprobes == 0 {
+			return nil, st, nil
+		}
+	}
 
 	s := scratchPool.Get().(*searchScratch)
 	defer scratchPool.Put(s)
@@ -128,6 +142,21 @@ func (ix *Index) Search(query []float32, opts SearchOptions) ([]Candidate, Searc
 		}
 	}
 	return res, st, nil
+}
+
+// Probes returns the nprobes partitions nearest to query, nearest first:
+// those a search with NProbes = nprobes visits before widening.
+func (ix *Index) Probes(query []float32, nprobes int) ([]int, error) {
+	if len(query) != ix.Dim {
+		return nil, fmt.Errorf("%w: query has %d values, index dimension %d", ErrInvalidArgument, len(query), ix.Dim)
+	}
+	q := query
+	if ix.Metric == distance.Cosine {
+		q = slices.Clone(query)
+		distance.Normalize(q)
+	}
+	order := ix.partitionOrder(q)
+	return order[:max(0, min(max(1, nprobes), len(order)))], nil
 }
 
 // partitionOrder returns every partition id, nearest centroid to q first

@@ -358,6 +358,10 @@ type SearchOptions struct {
 	// once per scanned row that could enter the result, so it must be
 	// cheap (a bitmap lookup).
 	Allow func(rowID uint64) bool
+	// Partitions, when set, are the partitions to search instead of the
+	// NProbes nearest (no widening): a distributed search, where each
+	// executor probes the partitions it owns of those Probes chose.
+	Partitions []int
 }
 
 // SearchStats describes what a search did.
@@ -396,7 +400,15 @@ func (ix *Index) SearchWith(query []float32, opts SearchOptions) ([]Candidate, S
 		q = append([]float32(nil), query...)
 		distance.Normalize(q)
 	}
-	order := ix.partitionOrder(q, opts.NProbes)
+	var order *probeOrder
+	if opts.Partitions != nil {
+		var err error
+		if order, err = ix.explicitOrder(q, opts.Partitions); err != nil {
+			return nil, st, err
+		}
+	} else {
+		order = ix.partitionOrder(q, opts.NProbes)
+	}
 
 	table := make([]float32, m*Codes)
 	var qterm []float32 // −2·q·y per sub-centroid, for precomputed tables
@@ -514,6 +526,40 @@ func (ix *Index) partitionOrder(q []float32, nprobes int) *probeOrder {
 		o.dists = append(o.dists, c.Distance)
 	}
 	return o
+}
+
+// Probes returns the nprobes partitions nearest to query, nearest first:
+// the partitions a search with NProbes = nprobes visits before widening.
+func (ix *Index) Probes(query []float32, nprobes int) ([]int, error) {
+	if len(query) != ix.Dim {
+		return nil, fmt.Errorf("%w: query has %d values, index dimension %d", ErrInvalidArgument, len(query), ix.Dim)
+	}
+	if len(ix.Partitions) == 0 {
+		return nil, nil
+	}
+	q := query
+	if ix.Metric == distance.Cosine {
+		q = append([]float32(nil), query...)
+		distance.Normalize(q)
+	}
+	return ix.partitionOrder(q, nprobes).ids, nil
+}
+
+// explicitOrder is the probe order of exactly the given partitions, with
+// their coarse distances; it never widens.
+func (ix *Index) explicitOrder(q []float32, parts []int) (*probeOrder, error) {
+	dim := ix.Dim
+	o := &probeOrder{probes: len(parts), wide: true}
+	one := make([]float32, 1)
+	for _, p := range parts {
+		if p < 0 || p >= len(ix.Partitions) {
+			return nil, fmt.Errorf("%w: partition %d of %d", ErrInvalidArgument, p, len(ix.Partitions))
+		}
+		ix.coarseMetric().Batch(q, ix.Centroids[p*dim:(p+1)*dim], one)
+		o.ids = append(o.ids, p)
+		o.dists = append(o.dists, one[0])
+	}
+	return o, nil
 }
 
 // widen appends every partition not yet in the order, nearest first; it

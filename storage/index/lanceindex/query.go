@@ -73,6 +73,24 @@ func Unindexed(ds *lance.Dataset, segs []Segment) []uint64 {
 	return out
 }
 
+// CandidateCount is how many candidates a search for k rows with a refine
+// factor reads: k·refine, computed without overflow and never more than
+// the segments hold (a huge LIMIT or refine factor must not size anything
+// by itself), and at least 1.
+func CandidateCount(segs []Segment, k, refine int) int {
+	indexed := 0
+	for _, s := range segs {
+		indexed += s.Index.Len()
+	}
+	want := k
+	if rf := max(1, refine); want > indexed/rf {
+		want = indexed
+	} else {
+		want *= rf
+	}
+	return max(1, min(want, indexed))
+}
+
 // Query runs a nearest-neighbour search over one dataset snapshot: the
 // segments' candidates among live, allowed rows, then every row of the
 // fragments no segment covers. It returns the rows to rank, not a ranking:
@@ -92,20 +110,7 @@ func Query(ctx context.Context, ds *lance.Dataset, segs []Segment, opts QueryOpt
 	if opts.Allow != nil {
 		allow = func(a uint64) bool { return opts.Allow(a) && live.Contains(a) }
 	}
-	// K·RefineFactor candidates, computed without overflow and never more
-	// than the segments hold (a huge LIMIT or refine factor must not size
-	// anything by itself).
-	indexed := 0
-	for _, s := range segs {
-		indexed += s.Index.Len()
-	}
-	want := opts.K
-	if rf := max(1, opts.RefineFactor); want > indexed/rf {
-		want = indexed
-	} else {
-		want *= rf
-	}
-	want = max(1, min(want, indexed))
+	want := CandidateCount(segs, opts.K, opts.RefineFactor)
 	var hits []Hit
 	for _, s := range segs {
 		if err := ctx.Err(); err != nil {

@@ -23,6 +23,10 @@ type Searcher interface {
 	// SearchSegment returns the opts.K nearest allowed rows the segment
 	// proposes, closest first, and the partitions it probed.
 	SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, error)
+	// Probes returns the nprobes partitions nearest to query, nearest
+	// first: what SearchSegment probes before widening. A distributed
+	// search sends each executor its share of them (SegmentSearch.Partitions).
+	Probes(query []float32, nprobes int) ([]int, error)
 }
 
 // SegmentSearch parameterises Searcher.SearchSegment.
@@ -34,6 +38,9 @@ type SegmentSearch struct {
 	// Allow is the prefilter; the search widens until K allowed rows are
 	// found or every partition was probed.
 	Allow func(addr uint64) bool
+	// Partitions, when set, are exactly the partitions to search (NProbes
+	// and widening do not apply).
+	Partitions []int
 }
 
 // Type implements Searcher.
@@ -41,8 +48,13 @@ func (x *IVFPQ) Type() string { return typeIVFPQ }
 
 // SearchSegment implements Searcher.
 func (x *IVFPQ) SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, error) {
-	hits, st, err := x.SearchWith(query, ivfpq.SearchOptions{K: opts.K, NProbes: opts.NProbes, Allow: opts.Allow})
+	hits, st, err := x.SearchWith(query, ivfpq.SearchOptions{K: opts.K, NProbes: opts.NProbes, Allow: opts.Allow, Partitions: opts.Partitions})
 	return hits, st.Probed, err
+}
+
+// Probes implements Searcher.
+func (x *IVFPQ) Probes(query []float32, nprobes int) ([]int, error) {
+	return x.ix.Probes(query, nprobes)
 }
 
 // Open loads an index entry of any type lancegate searches (IVF_PQ,
@@ -67,8 +79,16 @@ func (x *HNSWSQ) Type() string { return typeIVFHNSWSQ }
 
 // SearchSegment implements Searcher.
 func (x *HNSWSQ) SearchSegment(query []float32, opts SegmentSearch) ([]Hit, int, error) {
-	hits, st, err := x.SearchWith(query, hnsw.SearchOptions{K: opts.K, NProbes: opts.NProbes, Ef: max(opts.Ef, opts.K), Allow: opts.Allow})
+	hits, st, err := x.SearchWith(query, hnsw.SearchOptions{K: opts.K, NProbes: opts.NProbes, Ef: max(opts.Ef, opts.K), Allow: opts.Allow, Partitions: opts.Partitions})
 	return hits, st.PartitionsProbed, err
+}
+
+// Probes implements Searcher.
+func (x *HNSWSQ) Probes(query []float32, nprobes int) ([]int, error) {
+	if len(query) != x.dim {
+		return nil, fmt.Errorf("%w: query has %d dimensions, index %d", ErrBadQuery, len(query), x.dim)
+	}
+	return x.ix.Probes(x.prepareQuery(query), nprobes)
 }
 
 // Model returns the loaded index as an hnsw.Index (its parameters, to
