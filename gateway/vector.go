@@ -13,6 +13,7 @@ import (
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/scan"
+	"github.com/lancegate/lancegate/executor/spec"
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/index/distance"
 	"github.com/lancegate/lancegate/storage/index/indexspec"
@@ -189,6 +190,31 @@ func (x *tableIndex) Info() planner.VectorIndexInfo {
 		}
 	}
 	return info
+}
+
+// Partitions implements planner.PartitionedIndex: per segment, the
+// partitions the search probes; and the fragments no segment covers.
+func (x *tableIndex) Partitions(ctx context.Context, req planner.VectorSearch) (planner.ANNPlan, error) {
+	plan := planner.ANNPlan{Want: lanceindex.CandidateCount(x.segs, req.K, req.RefineFactor)}
+	for _, s := range x.segs {
+		parts, err := s.Index.Probes(req.Query, req.NProbes)
+		if err != nil {
+			return plan, storageError(fmt.Errorf("vector search with index %s: %w", x.name, err), x.t.name)
+		}
+		for _, p := range parts {
+			plan.Pieces = append(plan.Pieces, spec.Piece{Index: s.Info.UUID, Partition: p})
+		}
+	}
+	rows := map[uint64]uint64{}
+	for _, f := range x.t.ds.Fragments() {
+		rows[f.ID] = f.Rows()
+	}
+	for _, id := range lanceindex.Unindexed(x.t.ds, x.segs) {
+		if rows[id] > 0 {
+			plan.Unindexed = append(plan.Unindexed, id)
+		}
+	}
+	return plan, nil
 }
 
 func (x *tableIndex) Search(ctx context.Context, req planner.VectorSearch, mem memory.Allocator) (executor.Operator, planner.VectorSearchStats, error) {

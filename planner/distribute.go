@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lancegate/lancegate/executor"
@@ -47,6 +48,22 @@ type ClusterCatalog interface {
 // false when this snapshot must be read on the query node.
 type PiecedTable interface {
 	Pieces(ctx context.Context) (ref spec.TableRef, fragments []uint64, ok bool, err error)
+}
+
+// PartitionedIndex is a VectorIndex executors can search partition by
+// partition (executor/remote's vector searches).
+type PartitionedIndex interface {
+	// Partitions plans req for executors: the (segment, partition) pieces
+	// to probe, the fragments no segment covers (searched exactly), and
+	// the candidates each executor takes.
+	Partitions(ctx context.Context, req VectorSearch) (ANNPlan, error)
+}
+
+// ANNPlan is a distributed vector search's plan.
+type ANNPlan struct {
+	Pieces    []spec.Piece
+	Unindexed []uint64
+	Want      int
 }
 
 // remoteNode is a subtree executors run.
@@ -232,16 +249,31 @@ func (x *execution) buildRemote(n *remoteNode) (executor.Operator, error) {
 	if len(frags) == 0 {
 		return local("the table has no data fragments")
 	}
+	var annPlan *ANNPlan
+	var annReq VectorSearch
 	if n.ann != nil {
-		annRun, idx, _, err := x.planANN(t, n.ann)
+		annRun, idx, req, err := x.planANN(t, n.ann)
 		if err != nil {
 			return nil, err
 		}
-		if idx != nil {
-			return local("a vector index serves the search")
-		}
 		if x.ann != nil {
 			x.ann[n.ann] = annRun
+		}
+		if idx != nil {
+			pi, ok := idx.(PartitionedIndex)
+			switch {
+			case n.ann.pred != nil:
+				return local("a prefiltered vector search runs on the query node")
+			case !ok:
+				return local("the index cannot be searched by executors")
+			}
+			plan, err := pi.Partitions(x.ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			annPlan, annReq = &plan, req
+			annRun.stats.Probed = len(plan.Pieces) + len(plan.Unindexed)
+			annRun.distributed = true
 		}
 	}
 	var limit int64 = -1
@@ -254,6 +286,17 @@ func (x *execution) buildRemote(n *remoteNode) (executor.Operator, error) {
 			return local("the top-k is too large to push down")
 		}
 		limit = count + offset
+	}
+	if annPlan != nil {
+		op, err := x.runANN(cl, n, t, ref, annPlan, annReq, limit)
+		if errors.Is(err, spec.ErrUnsupported) {
+			return local(err.Error())
+		}
+		if err != nil {
+			return nil, err
+		}
+		run.op = op
+		return x.buildTopKOver(n.topK, op)
 	}
 	frag, err := x.fragment(n, t, ref, frags, limit)
 	if errors.Is(err, spec.ErrUnsupported) {
@@ -274,6 +317,88 @@ func (x *execution) buildRemote(n *remoteNode) (executor.Operator, error) {
 		return x.buildTopKOver(n.topK, op)
 	}
 	return op, nil
+}
+
+// runANN runs a vector search an index serves on the executors: each
+// probes the partitions it owns and returns its top-k of their candidates;
+// the fragments no segment covers are scanned as an ordinary top-k
+// fragment. The union goes to the query node's top-k.
+func (x *execution) runANN(cl Cluster, n *remoteNode, t Table, ref spec.TableRef, plan *ANNPlan, req VectorSearch, limit int64) (executor.Operator, error) {
+	var ops []executor.Operator
+	fail := func(err error) (executor.Operator, error) {
+		for _, op := range ops {
+			op.Close()
+		}
+		return nil, err
+	}
+	if len(plan.Pieces) > 0 {
+		frag, err := x.fragment(n, t, ref, nil, limit)
+		if err != nil {
+			return nil, err
+		}
+		frag.Pieces = plan.Pieces
+		frag.ANN = &spec.ANN{Query: req.Query, Want: plan.Want, Ef: req.Ef}
+		op, err := cl.Run(x.ctx, frag)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, op)
+	}
+	if len(plan.Unindexed) > 0 {
+		frag, err := x.fragment(n, t, ref, plan.Unindexed, limit)
+		if err != nil {
+			return fail(err)
+		}
+		op, err := cl.Run(x.ctx, frag)
+		if err != nil {
+			return fail(err)
+		}
+		ops = append(ops, op)
+	}
+	switch len(ops) {
+	case 0:
+		return nil, spec.ErrUnsupported // nothing to search: let the query node answer
+	case 1:
+		return ops[0], nil
+	}
+	u, err := executor.NewUnionAll(ops)
+	if err != nil {
+		return nil, err
+	}
+	return &unionStats{UnionAll: u, parts: ops}, nil
+}
+
+// unionStats is the union of a vector search's two distributed parts,
+// reporting both parts' executor statistics.
+type unionStats struct {
+	*executor.UnionAll
+	parts []executor.Operator
+}
+
+func (u *unionStats) ExecutorStats() (stats []spec.Stats, retries, fallbacks int) {
+	byName := map[string]*spec.Stats{}
+	var names []string
+	for _, p := range u.parts {
+		st, ok := p.(ExecutorStatser)
+		if !ok {
+			continue
+		}
+		s, r, f := st.ExecutorStats()
+		retries += r
+		fallbacks += f
+		for _, e := range s {
+			if byName[e.Executor] == nil {
+				byName[e.Executor] = &spec.Stats{Executor: e.Executor}
+				names = append(names, e.Executor)
+			}
+			byName[e.Executor].Add(e)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		stats = append(stats, *byName[n])
+	}
+	return stats, retries, fallbacks
 }
 
 // topKSize evaluates a top-k's count and offset; ok is false when it
@@ -401,7 +526,11 @@ func (x *execution) ranLocally(n *remoteNode) bool {
 		return false
 	}
 	_, idx, _, err := x.planANN(t, n.ann)
-	return err == nil && idx != nil
+	if err != nil || idx == nil {
+		return false
+	}
+	_, partitioned := idx.(PartitionedIndex)
+	return n.ann.pred != nil || !partitioned
 }
 
 // describeRemote renders what a remoteNode did, under EXPLAIN ANALYZE: a

@@ -320,6 +320,8 @@ type annRun struct {
 	reason string // why no index was used
 	// noIndex is set when the table has no index for the search at all.
 	noIndex bool
+	// distributed is set when executors ran the search's partitions.
+	distributed bool
 }
 
 // buildANN runs the prefilter and the index search, or falls back to a
@@ -537,7 +539,9 @@ func (x *execution) describeANN(n *annScanNode) string {
 	if n.pred != nil {
 		s += ", prefilter " + n.pred.String()
 	}
-	if ok {
+	if ok && run.distributed {
+		s += fmt.Sprintf(" (%d partitions and unindexed fragments probed on executors)", run.stats.Probed)
+	} else if ok {
 		s += fmt.Sprintf(" (probed=%d candidates=%d", run.stats.Probed, run.stats.Candidates)
 		if run.stats.Allowed >= 0 {
 			s += fmt.Sprintf(" prefiltered=%d", run.stats.Allowed)

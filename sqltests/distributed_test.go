@@ -226,3 +226,76 @@ func explainAnalyze(t *testing.T, conn *pgx.Conn, sql string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestDistributedVectorIndex runs vector searches an IVF_PQ index serves
+// on three executors: each probes the partitions it owns. With every
+// partition probed and a large refine factor the answer equals exact
+// search; EXPLAIN ANALYZE shows the executors; a prefiltered search runs
+// on the query node and says so.
+func TestDistributedVectorIndex(t *testing.T) {
+	// --role all: the query node's agent builds the index.
+	c := startCluster(t, storageArgs(t, true), 3, "--role", "all")
+	ctx := context.Background()
+	conn := c.connect(t)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec("CREATE TABLE v (id bigint, e vector(8))")
+	// Pseudo-random components: (i·p_c) mod 1009 / 1009 for primes p_c.
+	comp := func(p int) string { return fmt.Sprintf("((i * %d) %% 1009)::text", p) }
+	var parts []string
+	for _, p := range []int{7919, 104729, 1299709, 15485863, 179424673, 2038074743, 87178291, 452930477} {
+		parts = append(parts, comp(p))
+	}
+	vec := "('[' || " + strings.Join(parts, " || ',' || ") + " || ']')::vector"
+	for f := 0; f < 3; f++ {
+		exec("INSERT INTO v SELECT i, "+vec+" FROM generate_series($1::bigint, $2::bigint) AS s(i)", f*4000, f*4000+3999)
+	}
+	queries := []string{"[1,2,3,4,5,6,7,8]", "[900,10,500,20,800,30,700,40]", "[500,500,500,500,500,500,500,500]"}
+	topIDs := func(q string) []int64 {
+		t.Helper()
+		rows, err := conn.Query(ctx, "SELECT id FROM v ORDER BY e <-> $1::vector, id LIMIT 10", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	exec("CREATE INDEX vi ON v USING ivf_pq (e vector_l2_ops) WITH (num_partitions = 16, num_sub_vectors = 4, wait = true)")
+	// Rows after the build stay unindexed and are searched exactly.
+	exec("INSERT INTO v SELECT i, " + vec + " FROM generate_series(12000::bigint, 12999::bigint) AS s(i)")
+	exec("SET lancegate.nprobes = 16")
+	exec("SET lancegate.refine_factor = 2000")
+	plan := explainAnalyze(t, conn, "SELECT id FROM v ORDER BY e <-> '[1,2,3,4,5,6,7,8]' LIMIT 10")
+	if !strings.Contains(plan, "Gather: top-k on executors") || !strings.Contains(plan, "using vi (IVF_PQ") || strings.Count(plan, "Executor ") < 2 {
+		t.Fatalf("the indexed search did not run on the executors:\n%s", plan)
+	}
+	// Every partition and 20,000 candidates per executor: exact answers,
+	// compared with exact search over a copy without the index.
+	exec("CREATE TABLE w (id bigint, e vector(8))")
+	exec("INSERT INTO w SELECT id, e FROM v")
+	for _, q := range queries {
+		got := topIDs(q)
+		rows, err := conn.Query(ctx, "SELECT id FROM w ORDER BY e <-> $1::vector, id LIMIT 10", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("query %s: index on executors gave %v, exact search %v", q, got, want)
+		}
+	}
+	plan = explainAnalyze(t, conn, "SELECT id FROM v WHERE id % 2 = 0 ORDER BY e <-> '[1,2,3,4,5,6,7,8]' LIMIT 10")
+	if !strings.Contains(plan, "Not distributed: a prefiltered vector search runs on the query node") {
+		t.Errorf("prefiltered search plan:\n%s", plan)
+	}
+}

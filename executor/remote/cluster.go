@@ -42,8 +42,9 @@ type Options struct {
 // Cluster is a query node's set of plan executors: membership, health,
 // placement, and the distributed fragments it runs on them.
 type Cluster struct {
-	opts Options
-	ms   *membership
+	opts    Options
+	ms      *membership
+	indexes *indexCache // for fragments the query node runs itself
 
 	wg     sync.WaitGroup
 	stop   context.CancelFunc
@@ -87,7 +88,7 @@ func NewCluster(ctx context.Context, opts Options) (*Cluster, error) {
 	} else if err := ms.refresh(ctx); err != nil {
 		opts.Logger.Warn("executors not resolved yet", "err", err)
 	}
-	return &Cluster{opts: opts, ms: ms}, nil
+	return &Cluster{opts: opts, ms: ms, indexes: newIndexCache(0)}, nil
 }
 
 // Start runs the membership loop (health pings, DNS refresh) until Close.
@@ -186,7 +187,7 @@ func (c *Cluster) open(ctx context.Context, addr string, frag *spec.Fragment) (s
 		if err != nil {
 			return nil, err
 		}
-		r, err := startRun(ds, frag, c.opts.Mem)
+		r, err := startRun(ctx, ds, c.indexes, frag, c.opts.Mem)
 		if err != nil {
 			return nil, err
 		}

@@ -38,6 +38,11 @@
 //	   ▲                                                        │ batches (piece i)
 //	   └──── Gather: pieces in order, or reductions ◀───────────┘ + trailer stats
 //
+// A vector search an index serves is a fragment whose pieces are (index
+// segment, partition) pairs instead of data fragments (spec.ANN; ann.go):
+// each executor searches the partitions it owns and returns its exact
+// top-k of their candidates.
+//
 // A streaming fragment's output is consumed in piece order, so a
 // distributed scan returns rows in the order a local one does. A
 // reduction (partial aggregate, top-k) is held per stream until the

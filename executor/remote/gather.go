@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -104,9 +103,7 @@ func (c *Cluster) gather(ctx context.Context, frag *spec.Fragment) (*Gather, err
 }
 
 // key is the placement key of piece i.
-func (g *Gather) key(i int) string {
-	return g.frag.Table.Key() + "/" + strconv.FormatUint(g.frag.Pieces[i].ID, 10)
-}
+func (g *Gather) key(i int) string { return spec.PieceKey(g.frag.Table, g.frag.Pieces[i]) }
 
 // place assigns pieces to their first live executor that has not failed
 // them, starting one task per executor, in the order of their first
@@ -150,7 +147,7 @@ func (g *Gather) start(t *task) {
 	frag := *g.frag
 	frag.Pieces = make([]spec.Piece, len(t.pieces))
 	for j, i := range t.pieces {
-		frag.Pieces[j] = spec.Piece{ID: g.frag.Pieces[i].ID}
+		frag.Pieces[j] = g.frag.Pieces[i]
 		if g.streaming {
 			frag.Pieces[j].Skip = g.pieces[i].delivered
 		}

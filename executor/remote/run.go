@@ -28,14 +28,15 @@ import (
 // run is used by the Flight server and, for fragments no executor can
 // take, by the query node itself.
 type run struct {
-	ds    *lance.Dataset
-	frag  *spec.Fragment
-	mem   memory.Allocator
-	env   *expr.Env
-	dec   *spec.Decoder
-	cols  []int
-	start time.Time
-	stats spec.Stats
+	ds      *lance.Dataset
+	indexes *indexCache
+	frag    *spec.Fragment
+	mem     memory.Allocator
+	env     *expr.Env
+	dec     *spec.Decoder
+	cols    []int
+	start   time.Time
+	stats   spec.Stats
 
 	filter  expr.Expr
 	project []expr.Expr
@@ -48,8 +49,8 @@ type run struct {
 
 // startRun decodes the fragment's expressions and opens its first
 // pipeline. Errors carry SQLSTATEs where the client should see them.
-func startRun(ds *lance.Dataset, frag *spec.Fragment, mem memory.Allocator) (r *run, err error) {
-	r = &run{ds: ds, frag: frag, mem: mem, start: time.Now(), stats: spec.Stats{Pieces: len(frag.Pieces)}}
+func startRun(ctx context.Context, ds *lance.Dataset, indexes *indexCache, frag *spec.Fragment, mem memory.Allocator) (r *run, err error) {
+	r = &run{ds: ds, indexes: indexes, frag: frag, mem: mem, start: time.Now(), stats: spec.Stats{Pieces: len(frag.Pieces)}}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -90,11 +91,20 @@ func startRun(ds *lance.Dataset, frag *spec.Fragment, mem memory.Allocator) (r *
 		r.op, err = r.pipeline([]uint64{frag.Pieces[0].ID})
 		return r, err
 	}
-	ids := make([]uint64, len(frag.Pieces))
-	for i, p := range frag.Pieces {
-		ids[i] = p.ID
+	var src executor.Operator
+	if frag.ANN != nil {
+		src, err = r.annSource(ctx)
+	} else {
+		ids := make([]uint64, len(frag.Pieces))
+		for i, p := range frag.Pieces {
+			ids[i] = p.ID
+		}
+		src, err = scan.NewLance(ds, lance.ScanOptions{Columns: r.cols, Fragments: ids, Mem: mem})
 	}
-	in, err := r.pipeline(ids)
+	if err != nil {
+		return nil, err
+	}
+	in, err := r.over(src)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +118,13 @@ func (r *run) pipeline(ids []uint64) (executor.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	var op executor.Operator = &counted{Operator: sc, rows: &r.stats.RowsRead}
+	return r.over(sc)
+}
+
+// over puts the fragment's filter and projection over a source of rows.
+func (r *run) over(src executor.Operator) (executor.Operator, error) {
+	var err error
+	var op executor.Operator = &counted{Operator: src, rows: &r.stats.RowsRead}
 	if r.filter != nil {
 		if op, err = executor.NewFilter(r.env, op, executor.FilterConfig{Pred: r.filter}); err != nil {
 			return nil, err

@@ -68,6 +68,9 @@ type ServerConfig struct {
 	// Ready reports whether the executor takes fragments (false while it
 	// prewarms its cache); nil means always.
 	Ready func() bool
+	// IndexEntries bounds the vector index segments kept loaded (default
+	// 16).
+	IndexEntries int
 }
 
 // Server is a plan executor's Arrow Flight service: DoGet runs the
@@ -75,7 +78,8 @@ type ServerConfig struct {
 // index as app metadata, then the Stats in the trailer.
 type Server struct {
 	flight.BaseFlightServer
-	cfg ServerConfig
+	cfg     ServerConfig
+	indexes *indexCache
 }
 
 // NewServer returns the Flight service of an executor.
@@ -86,7 +90,7 @@ func NewServer(cfg ServerConfig) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Server{cfg: cfg}
+	return &Server{cfg: cfg, indexes: newIndexCache(cfg.IndexEntries)}
 }
 
 // Serve serves Flight on ln until ctx ends, then stops gracefully
@@ -154,7 +158,7 @@ func (s *Server) serve(ctx context.Context, frag *spec.Fragment, stream flight.F
 	if err != nil {
 		return fmt.Errorf("open %s: %w", frag.Table, err)
 	}
-	r, err := startRun(ds, frag, s.cfg.Mem)
+	r, err := startRun(ctx, ds, s.indexes, frag, s.cfg.Mem)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,6 +35,31 @@ type TableRef struct {
 // fragments of one dataset keep their owners across versions.
 func (t TableRef) Key() string { return t.Location + "\x00" + t.Root }
 
+// PieceKey is the placement key of piece p of table t: (dataset,
+// fragment), or (index segment, partition) for a vector search.
+func PieceKey(t TableRef, p Piece) string {
+	if p.Index != "" {
+		return p.Index + "/" + strconv.Itoa(p.Partition)
+	}
+	return t.Key() + "/" + strconv.FormatUint(p.ID, 10)
+}
+
+// ANN makes a fragment's rows the candidates of a vector search instead of
+// a scan: the executor searches the partitions its pieces name, in every
+// segment they name, for the Want nearest live rows, reads those rows and
+// runs the fragment's filter, projection and top-k over them. The query
+// node merges the executors' top-k lists with the rows of the fragments
+// no segment covers.
+type ANN struct {
+	// Query is the query vector.
+	Query []float32 `json:"query"`
+	// Want is how many candidates each executor takes (k × refine factor,
+	// capped by the rows indexed).
+	Want int `json:"want"`
+	// Ef is the HNSW search list size of IVF_HNSW_SQ segments.
+	Ef int `json:"ef,omitempty"`
+}
+
 func (t TableRef) String() string {
 	if t.Location != "" {
 		return fmt.Sprintf("%s@v%d", t.Location, t.Version)
@@ -41,10 +67,15 @@ func (t TableRef) String() string {
 	return fmt.Sprintf("%s@v%d", t.Root, t.Version)
 }
 
-// Piece is one data fragment of the snapshot.
+// Piece is one data fragment of the snapshot, or, for a vector search
+// (Fragment.ANN), one partition of one index segment.
 type Piece struct {
 	// ID is the Lance fragment id.
 	ID uint64 `json:"id"`
+	// Index is the UUID of the index segment, for a vector search.
+	Index string `json:"index,omitempty"`
+	// Partition is the segment's IVF partition, for a vector search.
+	Partition int `json:"partition,omitempty"`
 	// Skip is how many output rows of this piece the query node already
 	// has (a retry after a failed stream resumes past them); streaming
 	// fragments only.
@@ -96,6 +127,8 @@ type Fragment struct {
 	Consts []byte `json:"consts,omitempty"`
 	// Env carries parameters, the statement time and text options.
 	Env *Env `json:"env,omitempty"`
+	// ANN, when set, sources the rows from a vector search (see ANN).
+	ANN *ANN `json:"ann,omitempty"`
 	// Timeout bounds the executor's work on the fragment; 0 means none.
 	Timeout time.Duration `json:"timeout,omitempty"`
 }
@@ -150,10 +183,15 @@ func (f *Fragment) check() error {
 		return bad("top-k limit %d with %d keys", f.TopK.Limit, len(f.TopK.Keys))
 	case f.Agg != nil && len(f.Agg.Names) != len(f.Agg.GroupBy)+len(f.Agg.Aggs):
 		return bad("partial aggregate with %d names for %d columns", len(f.Agg.Names), len(f.Agg.GroupBy)+len(f.Agg.Aggs))
+	case f.ANN != nil && (f.TopK == nil || f.ANN.Want < 1 || len(f.ANN.Query) == 0):
+		return bad("vector search without a top-k, candidates or query")
 	}
 	for _, p := range f.Pieces {
 		if p.Skip < 0 {
 			return bad("piece %d skips %d rows", p.ID, p.Skip)
+		}
+		if (p.Index != "") != (f.ANN != nil) || p.Partition < 0 {
+			return bad("piece %+v in a fragment with vector search %v", p, f.ANN != nil)
 		}
 	}
 	return nil

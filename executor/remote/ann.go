@@ -1,0 +1,155 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/lancegate/lancegate/executor"
+	"github.com/lancegate/lancegate/executor/scan"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
+	"github.com/lancegate/lancegate/storage/lance"
+)
+
+// Vector searches on executors. The query node picks the partitions a
+// search probes (Searcher.Probes, per index segment) and places each
+// (segment, partition) by rendezvous hashing, so every executor holds the
+// partitions it owns decoded in memory and their rows in its block cache.
+// An executor searches its partitions for the Want nearest live rows
+// (deleted rows masked), reads those rows, and runs the fragment's
+// projection and top-k over them: it returns its k best by exact distance.
+// The query node's top-k over all executors' lists (and the rows of
+// fragments no segment covers) then sees a superset of the candidates a
+// single process would have re-ranked, so recall is never lower.
+
+// indexCache keeps loaded index segments by UUID (index files are
+// immutable, so a segment never goes stale; the snapshot decides which
+// rows are live and which fragments a segment covers).
+type indexCache struct {
+	lru   *lru.Cache[string, lanceindex.Searcher]
+	group singleflight.Group
+}
+
+func newIndexCache(entries int) *indexCache {
+	if entries <= 0 {
+		entries = 16
+	}
+	c, _ := lru.New[string, lanceindex.Searcher](entries)
+	return &indexCache{lru: c}
+}
+
+// segment returns the loaded segment of ds with the given UUID.
+func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, uuid string) (lanceindex.Searcher, lance.IndexInfo, error) {
+	infos, err := ds.Indexes()
+	if err != nil {
+		return nil, lance.IndexInfo{}, err
+	}
+	i := slices.IndexFunc(infos, func(in lance.IndexInfo) bool { return in.UUID == uuid })
+	if i < 0 {
+		return nil, lance.IndexInfo{}, fmt.Errorf("index segment %s is not in version %d", uuid, ds.Version())
+	}
+	info := infos[i]
+	if s, ok := c.lru.Get(uuid); ok {
+		return s, info, nil
+	}
+	v, err, _ := c.group.Do(uuid, func() (any, error) {
+		s, err := lanceindex.Open(ctx, ds, info)
+		if err != nil {
+			return nil, err
+		}
+		c.lru.Add(uuid, s)
+		return s, nil
+	})
+	if err != nil {
+		return nil, info, err
+	}
+	return v.(lanceindex.Searcher), info, nil
+}
+
+// annSource searches the fragment's partitions and returns the candidate
+// rows (the fragment's columns) as an operator.
+func (r *run) annSource(ctx context.Context) (executor.Operator, error) {
+	ann := r.frag.ANN
+	live, err := r.ds.LiveRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var order []string
+	parts := map[string][]int{}
+	for _, p := range r.frag.Pieces {
+		if _, ok := parts[p.Index]; !ok {
+			order = append(order, p.Index)
+		}
+		parts[p.Index] = append(parts[p.Index], p.Partition)
+	}
+	var hits []lanceindex.Hit
+	for _, uuid := range order {
+		seg, _, err := r.indexes.segment(ctx, r.ds, uuid)
+		if err != nil {
+			return nil, err
+		}
+		h, _, err := seg.SearchSegment(ann.Query, lanceindex.SegmentSearch{K: ann.Want, Ef: max(ann.Ef, ann.Want), Allow: live.Contains, Partitions: parts[uuid]})
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, h...)
+	}
+	slices.SortStableFunc(hits, func(a, b lanceindex.Hit) int {
+		switch {
+		case a.Distance < b.Distance:
+			return -1
+		case a.Distance > b.Distance:
+			return 1
+		}
+		return 0
+	})
+	hits = hits[:min(len(hits), ann.Want)]
+	addrs := make([]uint64, len(hits))
+	for i, h := range hits {
+		addrs[i] = h.RowAddr
+	}
+	rec, err := r.ds.Take(ctx, addrs, lance.TakeOptions{Columns: r.cols, Mem: r.mem})
+	if err != nil {
+		return nil, fmt.Errorf("read candidates: %w", err)
+	}
+	return scan.FromSource(&oneRecord{rec: rec}, r.mem)
+}
+
+// oneRecord is a scan.Source of one batch.
+type oneRecord struct {
+	rec arrow.Record
+	sc  *arrow.Schema
+}
+
+func (o *oneRecord) Schema() *arrow.Schema {
+	if o.sc == nil {
+		o.sc = o.rec.Schema()
+	}
+	return o.sc
+}
+
+func (o *oneRecord) Next(context.Context) (arrow.Record, error) {
+	if o.rec == nil {
+		return nil, io.EOF
+	}
+	o.Schema()
+	rec := o.rec
+	o.rec = nil
+	if rec.NumRows() == 0 {
+		rec.Release()
+		return nil, io.EOF
+	}
+	return rec, nil
+}
+
+func (o *oneRecord) Close() {
+	if o.rec != nil {
+		o.rec.Release()
+		o.rec = nil
+	}
+}
