@@ -37,6 +37,7 @@ func (p *picker) add(v arrow.Array, rows []int32) {
 	p.parts = append(p.parts, v)
 	for j, r := range rows {
 		p.part[r] = k
+		p.pos[r] = 0 // a one-value part serves every row from position 0
 		if v.Len() != 1 {
 			p.pos[r] = int32(j)
 		}
