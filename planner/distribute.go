@@ -553,6 +553,11 @@ func (x *execution) describeRemote(n *remoteNode, indent string) []string {
 	if retries > 0 || fallbacks > 0 {
 		lines = append(lines, fmt.Sprintf("%sRetried streams: %d, on the query node: %d", indent, retries, fallbacks))
 	}
+	if h, ok := run.op.(interface{ Hedged() (int, int) }); ok {
+		if started, won := h.Hedged(); started > 0 {
+			lines = append(lines, fmt.Sprintf("%sHedged streams: %d, answered first: %d", indent, started, won))
+		}
+	}
 	return lines
 }
 

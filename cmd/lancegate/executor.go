@@ -64,6 +64,7 @@ func (e *executorConfig) register(fs *flag.FlagSet) {
 type clusterConfig struct {
 	executors  string
 	timeout    time.Duration
+	hedge      time.Duration
 	fallback   string
 	queryCache byteSize
 }
@@ -73,6 +74,7 @@ func (c *clusterConfig) register(fs *flag.FlagSet) {
 	fs.Var(&c.queryCache, "query-cache", "RAM cache of a query node for the immutable Lance files it reads (data file footers and pages, deletion and index files), e.g. 512MiB; 0 disables")
 	fs.StringVar(&c.executors, "executors", "", "plan executors of a query node: host:port,host:port or dns:name:port (a headless service); empty: run everything in this process")
 	fs.DurationVar(&c.timeout, "executor-timeout", 30*time.Second, "an executor stream silent this long counts as failed and moves to the next executor")
+	fs.DurationVar(&c.hedge, "executor-hedge", 0, "when positive, a partial aggregate or top-k stream running this long also starts on the next executor; the first answer wins (0: no hedging)")
 	fs.StringVar(&c.fallback, "executor-fallback", "local", "when no executor can run a fragment: local (the query node runs it) or error (SQLSTATE 57P03)")
 }
 
@@ -82,7 +84,7 @@ func (c *clusterConfig) build(ctx context.Context, store objstore.Store, locatio
 	if c.executors == "" {
 		return nil, nil
 	}
-	opts := remote.Options{Executors: c.executors, StreamTimeout: c.timeout, Logger: logger}
+	opts := remote.Options{Executors: c.executors, StreamTimeout: c.timeout, Hedge: c.hedge, Logger: logger}
 	switch c.fallback {
 	case "local":
 		opts.Fallback = remote.NewStoreOpener(store, locations, 0)

@@ -28,6 +28,10 @@ type Options struct {
 	StreamTimeout time.Duration
 	// Buffer is how many batches each stream may queue; default 4.
 	Buffer int
+	// Hedge, when positive, is how long a partial aggregate or top-k
+	// stream may run before the same pieces start on the next executor
+	// too; the first answer is used. Scans are not hedged.
+	Hedge time.Duration
 	// Fallback opens snapshots on the query node, which then runs the
 	// pieces no executor could; nil fails such statements with 57P03.
 	Fallback Opener

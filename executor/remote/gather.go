@@ -48,6 +48,8 @@ type Gather struct {
 	stats     map[string]*spec.Stats
 	retries   int
 	fallbacks int
+	hedges    int // hedge streams started
+	hedgeWins int // hedge streams whose answer was used
 }
 
 var _ executor.Operator = (*Gather)(nil)
@@ -61,11 +63,17 @@ type pieceState struct {
 
 // task is one stream of a fragment over some of its pieces.
 type task struct {
-	addr   string // "" runs on the query node
-	pieces []int  // indexes into Gather.pieces, in order
-	ch     chan event
-	cancel context.CancelFunc
-	stash  *event
+	addr    string // "" runs on the query node
+	pieces  []int  // indexes into Gather.pieces, in order
+	ch      chan event
+	cancel  context.CancelFunc
+	stash   *event
+	started time.Time
+	// hedge is a duplicate of a slow reducing task on another executor;
+	// decided is set once one of the two produced its answer.
+	hedge   *task
+	decided bool
+	noHedge bool // a hedge failed: do not try again
 }
 
 // event is what a task's goroutine reports, in order: the schema, then
@@ -154,6 +162,7 @@ func (g *Gather) start(t *task) {
 	}
 	ctx, cancel := context.WithCancelCause(g.ctx)
 	t.cancel = func() { cancel(context.Canceled) }
+	t.started = time.Now()
 	t.ch = make(chan event, g.c.opts.Buffer)
 	go g.c.runTask(ctx, cancel, t, &frag, g.streaming)
 }
@@ -221,6 +230,135 @@ func (g *Gather) receive(t *task) (event, error) {
 	}
 }
 
+// receiveHedged is receive for a reducing task, which may be hedged: once
+// the task has run for Options.Hedge without an answer, the same pieces
+// start on the next live executor in rendezvous order, and whichever
+// stream completes first is used; the other is cancelled. It returns the
+// task whose event it is (the hedge, when the hedge won).
+func (g *Gather) receiveHedged(t *task) (*task, event, error) {
+	hedge := g.c.opts.Hedge
+	if hedge <= 0 || t.addr == "" || t.decided || t.stash != nil {
+		ev, err := g.receive(t)
+		return t, ev, err
+	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		var fire <-chan time.Time
+		if t.hedge == nil && !t.noHedge {
+			if timer == nil {
+				timer = time.NewTimer(max(time.Until(t.started.Add(hedge)), 0))
+			}
+			fire = timer.C
+		}
+		var hch <-chan event
+		if t.hedge != nil {
+			hch = t.hedge.ch
+		}
+		select {
+		case ev, ok := <-t.ch:
+			if ok && ev.schema != nil {
+				continue
+			}
+			if !ok {
+				if err := g.ctx.Err(); err != nil {
+					return t, event{}, err
+				}
+				ev = event{err: &faultError{t.addr, errors.New("stream ended without a result")}}
+			}
+			if ev.err != nil && isFault(ev.err) && t.hedge != nil {
+				// The original failed while its hedge runs: the hedge takes over.
+				g.c.markDown(t.addr, ev.err)
+				g.retries++
+				t = g.promote(t)
+				continue
+			}
+			if t.hedge != nil {
+				abandon(t.hedge)
+				t.hedge = nil
+			}
+			t.decided = true
+			return t, ev, nil
+		case ev, ok := <-hch:
+			if ok && ev.schema != nil {
+				continue
+			}
+			if !ok || ev.err != nil {
+				if ok && !isFault(ev.err) {
+					return t, ev, nil // a SQL error is the statement's, whichever stream saw it
+				}
+				abandon(t.hedge)
+				t.hedge, t.noHedge = nil, true
+				continue
+			}
+			g.hedgeWins++
+			t = g.promote(t)
+			t.decided = true
+			return t, ev, nil
+		case <-fire:
+			g.startHedge(t)
+		case <-g.ctx.Done():
+			return t, event{}, g.ctx.Err()
+		}
+	}
+}
+
+// startHedge starts a duplicate of t on the best live executor that is
+// not t's and has not failed t's pieces.
+func (g *Gather) startHedge(t *task) {
+	for _, m := range rank(g.key(t.pieces[0]), g.c.live()) {
+		if m == t.addr || g.pieces[t.pieces[0]].tried[m] {
+			continue
+		}
+		h := &task{addr: m, pieces: t.pieces}
+		g.start(h)
+		t.hedge = h
+		g.hedges++
+		return
+	}
+	t.noHedge = true
+}
+
+// promote replaces t by its hedge, abandoning t.
+func (g *Gather) promote(t *task) *task {
+	h := t.hedge
+	t.hedge = nil
+	abandon(t)
+	for i, x := range g.tasks {
+		if x == t {
+			g.tasks[i] = h
+		}
+	}
+	for _, i := range h.pieces {
+		g.pieces[i].task = h
+	}
+	return h
+}
+
+// abandon cancels a task and releases what it still sends.
+func abandon(t *task) {
+	t.cancel()
+	if t.stash != nil && t.stash.rec != nil {
+		t.stash.rec.Release()
+		t.stash = nil
+	}
+	go func() {
+		for ev := range t.ch {
+			if ev.rec != nil {
+				ev.rec.Release()
+			}
+		}
+	}()
+}
+
+// Hedged reports how many hedge streams the fragment started and how many
+// of them answered first.
+func (g *Gather) Hedged() (started, won int) { return g.hedges, g.hedgeWins }
+
 // failed handles a task's error: SQL errors end the statement; faults
 // move the task's unfinished pieces elsewhere.
 func (g *Gather) failed(t *task, err error) error {
@@ -268,7 +406,13 @@ func (g *Gather) Next(ctx context.Context) (arrow.Record, error) {
 		if t == nil {
 			return nil, io.EOF
 		}
-		ev, err := g.receive(t)
+		var ev event
+		var err error
+		if g.streaming {
+			ev, err = g.receive(t)
+		} else {
+			t, ev, err = g.receiveHedged(t)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -341,6 +485,9 @@ func (g *Gather) Close() {
 	}
 	for _, t := range g.tasks {
 		drain(t)
+		if t != nil {
+			drain(t.hedge)
+		}
 	}
 	for i := range g.pieces {
 		drain(g.pieces[i].task)
