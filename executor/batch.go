@@ -22,6 +22,10 @@ import (
 const BatchSize = 8192
 
 // checkCtx returns 57014 once ctx is done.
+// CheckContext returns the SQL error of a cancelled or timed-out
+// statement context (57014), or nil.
+func CheckContext(ctx context.Context) error { return checkCtx(ctx) }
+
 func checkCtx(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/flight"
@@ -46,11 +48,12 @@ func isFault(err error) bool {
 
 // flightSource reads one DoGet stream.
 type flightSource struct {
-	addr   string
-	stream flight.FlightService_DoGetClient
-	rdr    *flight.Reader
-	cancel context.CancelFunc
-	stats  spec.Stats
+	addr     string
+	progress int64 // the last heartbeat's progress; -1 before the first
+	stream   flight.FlightService_DoGetClient
+	rdr      *flight.Reader
+	cancel   context.CancelFunc
+	stats    spec.Stats
 }
 
 // openFlight sends frag to m and waits for the stream's schema.
@@ -70,23 +73,45 @@ func openFlight(ctx context.Context, m *member, frag *spec.Fragment, mem memory.
 		cancel()
 		return nil, classify(m.addr, stream, err)
 	}
-	return &flightSource{addr: m.addr, stream: stream, rdr: rdr, cancel: cancel}, nil
+	return &flightSource{addr: m.addr, stream: stream, rdr: rdr, cancel: cancel, progress: -1}, nil
 }
 
 func (s *flightSource) Schema() *arrow.Schema { return s.rdr.Schema() }
 
+// Next returns the next batch and its piece, or piece -1 and no batch for
+// a heartbeat that shows progress (heartbeats without progress are
+// skipped: to the caller's watchdog the executor stays silent).
 func (s *flightSource) Next(ctx context.Context) (int, arrow.Record, error) {
-	if !s.rdr.Next() {
-		err := s.rdr.Err()
-		if err == nil || errors.Is(err, io.EOF) {
-			s.readStats()
-			return 0, nil, io.EOF
+	for {
+		if !s.rdr.Next() {
+			err := s.rdr.Err()
+			if err == nil || errors.Is(err, io.EOF) {
+				s.readStats()
+				return 0, nil, io.EOF
+			}
+			return 0, nil, classify(s.addr, s.stream, err)
 		}
-		return 0, nil, classify(s.addr, s.stream, err)
+		meta := string(s.rdr.LatestAppMetadata())
+		if p, ok := strings.CutPrefix(meta, "-1:"); ok {
+			progress, err := strconv.ParseInt(p, 10, 64)
+			if err != nil {
+				return 0, nil, &faultError{s.addr, fmt.Errorf("bad heartbeat %q", meta)}
+			}
+			if progress > s.progress {
+				s.progress = progress
+				return -1, nil, nil
+			}
+			continue
+		}
+		return s.batch(meta)
 	}
-	piece, err := strconv.Atoi(string(s.rdr.LatestAppMetadata()))
-	if err != nil {
-		return 0, nil, &faultError{s.addr, errors.New("batch without a piece index")}
+}
+
+// batch returns the current batch, tagged with its piece index meta.
+func (s *flightSource) batch(meta string) (int, arrow.Record, error) {
+	piece, err := strconv.Atoi(meta)
+	if err != nil || piece < 0 {
+		return 0, nil, &faultError{s.addr, fmt.Errorf("batch with piece index %q", meta)}
 	}
 	rec := s.rdr.Record()
 	rec.Retain()

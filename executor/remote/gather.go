@@ -153,6 +153,9 @@ func (g *Gather) place(pieces []int) ([]*task, error) {
 // start runs t in its own goroutine.
 func (g *Gather) start(t *task) {
 	frag := *g.frag
+	if g.c.opts.StreamTimeout > 0 {
+		frag.Heartbeat = g.c.opts.StreamTimeout / 4
+	}
 	frag.Pieces = make([]spec.Piece, len(t.pieces))
 	for j, i := range t.pieces {
 		frag.Pieces[j] = g.frag.Pieces[i]
@@ -174,7 +177,7 @@ func (g *Gather) awaitSchema() error {
 		if t == nil {
 			return sqlstate.New(sqlstate.InternalError, "distributed fragment over %s has no streams", g.frag.Table)
 		}
-		ev, err := g.receive(t)
+		ev, err := g.receive(g.ctx, t)
 		if err != nil {
 			return err
 		}
@@ -209,8 +212,9 @@ func (g *Gather) current() *task {
 	return nil
 }
 
-// receive returns t's next event.
-func (g *Gather) receive(t *task) (event, error) {
+// receive returns t's next event, or the SQL error of a cancelled
+// statement (ctx is the caller's; g.ctx the one the gather started with).
+func (g *Gather) receive(ctx context.Context, t *task) (event, error) {
 	if t.stash != nil {
 		ev := *t.stash
 		t.stash = nil
@@ -219,14 +223,16 @@ func (g *Gather) receive(t *task) (event, error) {
 	select {
 	case ev, ok := <-t.ch:
 		if !ok {
-			if err := g.ctx.Err(); err != nil {
+			if err := executor.CheckContext(g.ctx); err != nil {
 				return event{}, err
 			}
 			return event{err: &faultError{t.addr, errors.New("stream ended without a result")}}, nil
 		}
 		return ev, nil
 	case <-g.ctx.Done():
-		return event{}, g.ctx.Err()
+		return event{}, executor.CheckContext(g.ctx)
+	case <-ctx.Done():
+		return event{}, executor.CheckContext(ctx)
 	}
 }
 
@@ -235,10 +241,10 @@ func (g *Gather) receive(t *task) (event, error) {
 // start on the next live executor in rendezvous order, and whichever
 // stream completes first is used; the other is cancelled. It returns the
 // task whose event it is (the hedge, when the hedge won).
-func (g *Gather) receiveHedged(t *task) (*task, event, error) {
+func (g *Gather) receiveHedged(ctx context.Context, t *task) (*task, event, error) {
 	hedge := g.c.opts.Hedge
 	if hedge <= 0 || t.addr == "" || t.decided || t.stash != nil {
-		ev, err := g.receive(t)
+		ev, err := g.receive(ctx, t)
 		return t, ev, err
 	}
 	var timer *time.Timer
@@ -265,7 +271,7 @@ func (g *Gather) receiveHedged(t *task) (*task, event, error) {
 				continue
 			}
 			if !ok {
-				if err := g.ctx.Err(); err != nil {
+				if err := executor.CheckContext(g.ctx); err != nil {
 					return t, event{}, err
 				}
 				ev = event{err: &faultError{t.addr, errors.New("stream ended without a result")}}
@@ -302,7 +308,9 @@ func (g *Gather) receiveHedged(t *task) (*task, event, error) {
 		case <-fire:
 			g.startHedge(t)
 		case <-g.ctx.Done():
-			return t, event{}, g.ctx.Err()
+			return t, event{}, executor.CheckContext(g.ctx)
+		case <-ctx.Done():
+			return t, event{}, executor.CheckContext(ctx)
 		}
 	}
 }
@@ -362,7 +370,7 @@ func (g *Gather) Hedged() (started, won int) { return g.hedges, g.hedgeWins }
 // failed handles a task's error: SQL errors end the statement; faults
 // move the task's unfinished pieces elsewhere.
 func (g *Gather) failed(t *task, err error) error {
-	if cerr := g.ctx.Err(); cerr != nil {
+	if cerr := executor.CheckContext(g.ctx); cerr != nil {
 		return cerr
 	}
 	if !isFault(err) {
@@ -409,9 +417,9 @@ func (g *Gather) Next(ctx context.Context) (arrow.Record, error) {
 		var ev event
 		var err error
 		if g.streaming {
-			ev, err = g.receive(t)
+			ev, err = g.receive(ctx, t)
 		} else {
-			t, ev, err = g.receiveHedged(t)
+			t, ev, err = g.receiveHedged(ctx, t)
 		}
 		if err != nil {
 			return nil, err
@@ -557,6 +565,9 @@ func (c *Cluster) runTask(ctx context.Context, cancel context.CancelCauseFunc, t
 		if watchdog != nil {
 			watchdog.Stop()
 		}
+		if err == nil && rec == nil {
+			continue // a heartbeat
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -569,6 +580,9 @@ func (c *Cluster) runTask(ctx context.Context, cancel context.CancelCauseFunc, t
 		}
 		if piece < 0 || piece >= len(t.pieces) {
 			rec.Release()
+			for _, ev := range held {
+				ev.rec.Release()
+			}
 			fail(&faultError{t.addr, fmt.Errorf("batch of piece %d in a stream of %d", piece, len(t.pieces))})
 			return
 		}

@@ -22,6 +22,7 @@ import (
 // within about a second.
 type member struct {
 	addr   string
+	conn   *grpc.ClientConn
 	client flight.Client
 
 	mu       sync.Mutex
@@ -148,7 +149,7 @@ func (ms *membership) set(addrs []string) error {
 			next[a] = m
 			continue
 		}
-		c, err := flight.NewClientWithMiddleware(a, nil, nil,
+		conn, err := grpc.NewClient(a,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20)),
 			// Reconnect quickly: a restarted executor should be back
@@ -160,11 +161,14 @@ func (ms *membership) set(addrs []string) error {
 		if err != nil {
 			return fmt.Errorf("executor %s: %w", a, err)
 		}
-		next[a] = &member{addr: a, client: c}
+		// Closing the connection (not the Flight client, which clears its
+		// fields) is safe while statements still use it: their calls fail,
+		// which they treat as the executor's fault.
+		next[a] = &member{addr: a, conn: conn, client: flight.NewClientFromConn(conn, nil)}
 	}
 	for a, m := range ms.members {
 		if _, ok := next[a]; !ok {
-			m.client.Close()
+			m.conn.Close()
 		}
 	}
 	ms.members = next
@@ -199,7 +203,7 @@ func (ms *membership) close() {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	for _, m := range ms.members {
-		m.client.Close()
+		m.conn.Close()
 	}
 	ms.members = nil
 	ms.names = nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -37,6 +38,8 @@ type run struct {
 	cols    []int
 	start   time.Time
 	stats   spec.Stats
+	// rowsRead counts the rows the sources produced.
+	rowsRead atomic.Int64
 
 	filter  expr.Expr
 	project []expr.Expr
@@ -49,8 +52,8 @@ type run struct {
 
 // startRun decodes the fragment's expressions and opens its first
 // pipeline. Errors carry SQLSTATEs where the client should see them.
-func startRun(ctx context.Context, ds *lance.Dataset, indexes *indexCache, frag *spec.Fragment, mem memory.Allocator) (r *run, err error) {
-	r = &run{ds: ds, indexes: indexes, frag: frag, mem: mem, start: time.Now(), stats: spec.Stats{Pieces: len(frag.Pieces)}}
+func startRun(ctx context.Context, ds *lance.Dataset, indexes *indexCache, frag *spec.Fragment, mem memory.Allocator) (_ *run, err error) {
+	r := &run{ds: ds, indexes: indexes, frag: frag, mem: mem, start: time.Now(), stats: spec.Stats{Pieces: len(frag.Pieces)}}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -124,7 +127,7 @@ func (r *run) pipeline(ids []uint64) (executor.Operator, error) {
 // over puts the fragment's filter and projection over a source of rows.
 func (r *run) over(src executor.Operator) (executor.Operator, error) {
 	var err error
-	var op executor.Operator = &counted{Operator: src, rows: &r.stats.RowsRead}
+	var op executor.Operator = &counted{Operator: src, rows: &r.rowsRead}
 	if r.filter != nil {
 		if op, err = executor.NewFilter(r.env, op, executor.FilterConfig{Pred: r.filter}); err != nil {
 			return nil, err
@@ -224,6 +227,7 @@ func (r *run) Next(ctx context.Context) (int, arrow.Record, error) {
 // Stats returns the run's measurements so far.
 func (r *run) Stats() spec.Stats {
 	s := r.stats
+	s.RowsRead = r.rowsRead.Load()
 	s.Elapsed = time.Since(r.start)
 	return s
 }
@@ -240,19 +244,24 @@ func (r *run) Close() {
 	}
 }
 
-// counted counts the rows an operator produces.
+// counted counts the rows an operator produces (atomically: heartbeats
+// report the count from another goroutine).
 type counted struct {
 	executor.Operator
-	rows *int64
+	rows *atomic.Int64
 }
 
 func (c *counted) Next(ctx context.Context) (arrow.Record, error) {
 	rec, err := c.Operator.Next(ctx)
 	if err == nil {
-		*c.rows += rec.NumRows()
+		c.rows.Add(rec.NumRows())
 	}
 	return rec, err
 }
+
+// Progress is the rows the run has read so far; safe to call while Next
+// runs in another goroutine.
+func (r *run) Progress() int64 { return r.rowsRead.Load() }
 
 func (r *run) String() string {
 	return fmt.Sprintf("fragment %s pieces=%d", r.frag.Table, len(r.frag.Pieces))

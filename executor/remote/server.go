@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/flight"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -34,6 +37,15 @@ const (
 	trailerDetail   = "lancegate-detail-bin"
 	trailerHint     = "lancegate-hint-bin"
 )
+
+// Heartbeats are empty batches whose app metadata is "-1:<progress>",
+// progress counting the rows and bytes the fragment has read so far. The
+// first one announces the schema. A query node counts a heartbeat as a
+// sign of life only when the progress moved: an executor stuck on a hung
+// disk keeps sending heartbeats but makes none.
+func heartbeatMeta(progress int64) []byte {
+	return strconv.AppendInt([]byte("-1:"), progress, 10)
+}
 
 // Action names.
 const (
@@ -93,17 +105,17 @@ func NewServer(cfg ServerConfig) *Server {
 	return &Server{cfg: cfg, indexes: newIndexCache(cfg.IndexEntries)}
 }
 
-// Serve serves Flight on ln until ctx ends, then stops gracefully
-// (in-flight streams are cancelled).
+// Serve serves Flight on ln until ctx ends, then stops: in-flight
+// streams fail at once (their query nodes resume them elsewhere) rather
+// than holding the shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := flight.NewServerWithMiddleware(nil, grpc.MaxRecvMsgSize(64<<20))
-	srv.InitListener(ln)
-	srv.RegisterFlightService(s)
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
+	flight.RegisterFlightServiceServer(srv, s)
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve() }()
+	go func() { done <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():
-		srv.Shutdown()
+		srv.Stop()
 		<-done
 		return nil
 	case err := <-done:
@@ -164,20 +176,86 @@ func (s *Server) serve(ctx context.Context, frag *spec.Fragment, stream flight.F
 	}
 	defer r.Close()
 	w := flight.NewRecordWriter(stream, ipc.WithSchema(r.Schema()), ipc.WithAllocator(s.cfg.Mem))
-	for {
-		piece, rec, err := r.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
+	// An empty batch first: the query node learns the schema before the
+	// first rows exist (a reduction has none until its input is read).
+	empty := array.NewRecordBuilder(s.cfg.Mem, r.Schema())
+	heartbeat := empty.NewRecord()
+	empty.Release()
+	defer heartbeat.Release()
+	progress := func() int64 {
+		storage, cache := bytesRead()
+		return r.Progress() + storage + cache
+	}
+	if err := w.WriteWithAppMetadata(heartbeat, heartbeatMeta(0)); err != nil {
+		w.Close()
+		return err
+	}
+	// The fragment runs in its own goroutine so that heartbeats go out
+	// while it computes; only this goroutine writes to the stream.
+	rctx, cancel := context.WithCancel(ctx)
+	type item struct {
+		piece int
+		rec   arrow.Record
+		err   error
+	}
+	results := make(chan item, 1)
+	go func() {
+		defer close(results)
+		for {
+			piece, rec, err := r.Next(rctx)
+			select {
+			case results <- item{piece, rec, err}:
+			case <-rctx.Done():
+				if rec != nil {
+					rec.Release()
+				}
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		if err != nil {
-			w.Close()
-			return err
+	}()
+	defer func() {
+		cancel()
+		for it := range results {
+			if it.rec != nil {
+				it.rec.Release()
+			}
 		}
-		err = w.WriteWithAppMetadata(rec, strconv.AppendInt(nil, int64(piece), 10))
-		rec.Release()
-		if err != nil {
-			w.Close()
-			return err
+	}()
+	var tick <-chan time.Time
+	if frag.Heartbeat > 0 {
+		t := time.NewTicker(frag.Heartbeat)
+		defer t.Stop()
+		tick = t.C
+	}
+	for done := false; !done; {
+		select {
+		case <-tick:
+			if err := w.WriteWithAppMetadata(heartbeat, heartbeatMeta(progress())); err != nil {
+				w.Close()
+				return err
+			}
+		case it, ok := <-results:
+			if !ok {
+				w.Close()
+				return ctx.Err()
+			}
+			if errors.Is(it.err, io.EOF) {
+				done = true
+				break
+			}
+			if it.err != nil {
+				w.Close()
+				return it.err
+			}
+			err := w.WriteWithAppMetadata(it.rec, strconv.AppendInt(nil, int64(it.piece), 10))
+			it.rec.Release()
+			if err != nil {
+				w.Close()
+				return err
+			}
 		}
 	}
 	if err := w.Close(); err != nil {

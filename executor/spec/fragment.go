@@ -131,6 +131,11 @@ type Fragment struct {
 	ANN *ANN `json:"ann,omitempty"`
 	// Timeout bounds the executor's work on the fragment; 0 means none.
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// Heartbeat is how often the executor sends an empty batch while it
+	// has nothing else to send (a reduction reading its input, a filter
+	// matching nothing for a while), so that the query node can tell a
+	// slow executor from a dead one; 0 means never.
+	Heartbeat time.Duration `json:"heartbeat,omitempty"`
 }
 
 // Streaming reports whether the fragment's output is per piece (each
