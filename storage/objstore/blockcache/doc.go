@@ -25,13 +25,19 @@
 // takes each block from the first tier that has it:
 //
 //	RAM (bigcache) ─miss─▶ disk (block files) ─miss─▶ inner store
-//	      ▲                      │ hit: copy to RAM        │ one GetRange per block
+//	      ▲                      │ hit: copy to RAM        │ one GetRange per run
 //	      └──────────────────────┴─────────────────────────┘ fill RAM and disk
 //
-// Concurrent misses of one block share one load (singleflight); a reader
-// stops waiting when its own context ends, and a reader whose shared load
-// failed only because the leading reader gave up retries on its own. The
-// missing blocks of one read load in parallel (at most eight at a time).
+// A read's blocks that no tier holds are fetched one request per run of
+// consecutive blocks: object stores charge latency per request, so a cold
+// 4 MiB read is one request, not sixteen (measured: per-block requests
+// made cold reads on Azurite slower than no cache at all). A lone missing
+// block is loaded once for all concurrent readers (singleflight); a
+// reader stops waiting when its own context ends, and a reader whose
+// shared load failed only because the leading reader gave up retries on
+// its own. Two readers may fetch overlapping runs twice; the blocks are
+// immutable, so both fills agree. Runs load in parallel (at most eight at
+// a time).
 // The answer is assembled into a new slice, so the caller owns it, and it
 // keeps the objstore contract exactly: a block shorter than BlockSize is
 // the object's last, which gives the object's size; reads that need the

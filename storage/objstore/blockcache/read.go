@@ -116,13 +116,17 @@ func (s *Store) blocks(ctx context.Context, epoch uint64, key string, first, las
 		return out, err
 	}
 	if len(missing) > 1 {
+		runs := s.fromDisk(ctx, epoch, key, first, missing, out)
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(parallelLoads)
-		for _, i := range missing {
+		for _, run := range runs {
 			g.Go(func() error {
-				data, err := s.load(gctx, epoch, key, first+int64(i))
-				out[i] = data
-				return err
+				if len(run) == 1 {
+					data, err := s.load(gctx, epoch, key, first+int64(run[0]))
+					out[run[0]] = data
+					return err
+				}
+				return s.fetchRun(gctx, epoch, key, first, run, out)
 			})
 		}
 		if err := g.Wait(); err != nil {
@@ -130,6 +134,70 @@ func (s *Store) blocks(ctx context.Context, epoch uint64, key string, first, las
 		}
 	}
 	return out, nil
+}
+
+// fromDisk fills out[i] for the missing blocks the disk tier holds and
+// returns the rest as runs of consecutive block positions: on a cold
+// cache, a read of many blocks costs one request per run, not one per
+// block (object stores charge latency per request, not per byte).
+func (s *Store) fromDisk(ctx context.Context, epoch uint64, key string, first int64, missing []int, out [][]byte) [][]int {
+	var runs [][]int
+	for _, i := range missing {
+		idx := first + int64(i)
+		if s.disk != nil {
+			if data, ok := s.disk.get(key, idx); ok {
+				s.stats.diskHits.Add(1)
+				s.stats.fromCache.Add(uint64(len(data)))
+				countCache(ctx, len(data))
+				s.fill(epoch, key, idx, data, false)
+				out[i] = data
+				continue
+			}
+		}
+		if n := len(runs); n > 0 && runs[n-1][len(runs[n-1])-1] == i-1 {
+			runs[n-1] = append(runs[n-1], i)
+		} else {
+			runs = append(runs, []int{i})
+		}
+	}
+	return runs
+}
+
+// fetchRun reads the consecutive blocks at positions run (relative to
+// first) with one request and fills the tiers. Concurrent readers of the
+// same blocks may fetch them twice; the blocks are immutable, so both
+// fills are the same. When the object ends before the run's last block
+// begins (its size was not known), each block is loaded on its own, with
+// the single-block path's end-of-object semantics.
+func (s *Store) fetchRun(ctx context.Context, epoch uint64, key string, first int64, run []int, out [][]byte) error {
+	idx0 := first + int64(run[0])
+	n := int64(len(run))
+	if s.disk != nil {
+		s.stats.diskMisses.Add(uint64(n))
+	}
+	data, err := s.inner.GetRange(ctx, key, idx0*s.blockSize, n*s.blockSize)
+	if err != nil {
+		return fmt.Errorf("blocks %d-%d: %w", idx0, idx0+n-1, err)
+	}
+	s.stats.bytesFromStore.Add(uint64(len(data)))
+	countStorage(ctx, len(data))
+	if int64(len(data)) <= (n-1)*s.blockSize {
+		for _, i := range run {
+			b, err := s.load(ctx, epoch, key, first+int64(i))
+			if err != nil {
+				return err
+			}
+			out[i] = b
+		}
+		return nil
+	}
+	for j, i := range run {
+		lo := int64(j) * s.blockSize
+		block := data[lo:min(lo+s.blockSize, int64(len(data))):min(lo+s.blockSize, int64(len(data)))]
+		s.fill(epoch, key, first+int64(i), block, true)
+		out[i] = block
+	}
+	return nil
 }
 
 // probe reads cached blocks of key from first on, up to last (if not
