@@ -71,7 +71,7 @@ type clusterConfig struct {
 
 func (c *clusterConfig) register(fs *flag.FlagSet) {
 	c.queryCache = 256 << 20
-	fs.Var(&c.queryCache, "query-cache", "RAM cache of a query node for the immutable Lance files it reads (data file footers and pages, deletion and index files), e.g. 512MiB; 0 disables")
+	fs.Var(&c.queryCache, "query-cache", "RAM cache of a query node for manifests and the immutable Lance files it reads (data file footers and pages, deletion and index files), e.g. 512MiB; 0 disables")
 	fs.StringVar(&c.executors, "executors", "", "plan executors of a query node: host:port,host:port or dns:name:port (a headless service); empty: run everything in this process")
 	fs.DurationVar(&c.timeout, "executor-timeout", 30*time.Second, "an executor stream silent this long counts as failed and moves to the next executor")
 	fs.DurationVar(&c.hedge, "executor-hedge", 0, "when positive, a partial aggregate or top-k stream running this long also starts on the next executor; the first answer wins (0: no hedging)")
@@ -102,11 +102,13 @@ func (c *clusterConfig) build(ctx context.Context, store objstore.Store, locatio
 	return cl, nil
 }
 
-// cachedStore wraps a query node's store in its RAM cache of immutable
-// Lance files (--query-cache): data file footers and pages, deletion and
-// index files, all named uniquely, so never stale. Manifests are not
-// cached: a dropped and re-created table reuses their names. The
-// returned close releases the cache.
+// cachedStore wraps a query node's store in its caches (--query-cache):
+// a RAM block cache of immutable Lance files (data file footers and pages,
+// deletion and index files, all named uniquely, so never stale) and the
+// manifests it read, each kept under the ETag its listing reported (a
+// table dropped and created again reuses manifest names, with new ETags).
+// Opening a table's newest version then costs one listing. The returned
+// close releases the cache.
 func (c *clusterConfig) cachedStore(store objstore.Store, m *metrics) (objstore.Store, func(), error) {
 	if c.queryCache <= 0 {
 		return store, func() {}, nil
@@ -116,7 +118,7 @@ func (c *clusterConfig) cachedStore(store objstore.Store, m *metrics) (objstore.
 		return nil, nil, fmt.Errorf("--query-cache: %w", err)
 	}
 	m.cache(cached.Stats)
-	return cached, func() { cached.Close() }, nil
+	return blockcache.NewManifests(cached, 0), func() { cached.Close() }, nil
 }
 
 // clusterRunner adapts remote.Cluster to planner.Cluster (and lists its
