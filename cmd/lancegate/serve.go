@@ -187,6 +187,7 @@ func (c *serveConfig) serveExecutor(ctx context.Context, store objstore.Store, o
 		if err != nil {
 			return fmt.Errorf("--metrics-listen: %w", err)
 		}
+		logger.Info("metrics serving", "listen", ln.Addr().String())
 		g.Go(func() error { return metrics.serve(ctx, ln, store, c.pprof) })
 	}
 	g.Go(run)

@@ -54,7 +54,11 @@
 // the oldest entries of a full shard; evictions are counted in Stats.
 // The disk tier is bounded by Options.DiskBytes (default 10 GiB, headers
 // included: 10 GiB is about 40 000 block files of 256 KiB) and evicts the
-// least recently used file.
+// least recently used file. Blocks reach it off the read path: one writer
+// goroutine takes fills from a queue of 256 blocks (reads see queued
+// blocks as on disk), a fill that finds the queue full is dropped (the
+// block is in RAM, and a later miss fills it again), and Close writes
+// what is queued.
 //
 // # Restarts
 //

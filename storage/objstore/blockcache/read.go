@@ -145,7 +145,7 @@ func (s *Store) fromDisk(ctx context.Context, epoch uint64, key string, first in
 	for _, i := range missing {
 		idx := first + int64(i)
 		if s.disk != nil {
-			if data, ok := s.disk.get(key, idx); ok {
+			if data, ok := s.diskGet(key, idx); ok {
 				s.stats.diskHits.Add(1)
 				s.stats.fromCache.Add(uint64(len(data)))
 				countCache(ctx, len(data))
@@ -208,7 +208,7 @@ func (s *Store) probe(ctx context.Context, epoch uint64, key string, first, last
 		// Misses are not counted here: blocks or load look again.
 		data, ok := s.ramGet(ctx, epoch, key, idx, false)
 		if !ok && s.disk != nil {
-			if data, ok = s.disk.get(key, idx); ok {
+			if data, ok = s.diskGet(key, idx); ok {
 				s.stats.diskHits.Add(1)
 				s.stats.fromCache.Add(uint64(len(data)))
 				countCache(ctx, len(data))
@@ -285,7 +285,7 @@ func (s *Store) fetch(ctx context.Context, epoch uint64, key string, idx int64) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if data, ok := s.disk.get(key, idx); ok {
+		if data, ok := s.diskGet(key, idx); ok {
 			s.stats.diskHits.Add(1)
 			s.stats.fromCache.Add(uint64(len(data)))
 			countCache(ctx, len(data))
@@ -320,8 +320,16 @@ func (s *Store) fill(epoch uint64, key string, idx int64, data []byte, toDisk bo
 		s.ram.set(key, idx, data)
 	}
 	if toDisk && s.disk != nil {
-		if err := s.disk.put(key, idx, data); err != nil {
-			s.log.Warn("blockcache: disk fill failed", "key", key, "block", idx, "err", err)
+		k := blockKey{key, idx}
+		if _, queued := s.pending.LoadOrStore(k, data); queued {
+			return
+		}
+		s.queued.Add(1)
+		select {
+		case s.diskq <- diskFill{epoch, key, idx, data}:
+		default:
+			s.pending.Delete(k)
+			s.queued.Add(-1)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -68,6 +69,15 @@ type Store struct {
 	stats     counters
 	closeOnce sync.Once
 
+	// Disk fills are written by one goroutine from this queue, off the
+	// read path; a full queue drops the fill (the block is still in RAM,
+	// and a later miss fills it again). Close drains it.
+	diskq    chan diskFill
+	pending  sync.Map      // blockKey → []byte: fills queued, not yet on disk
+	queued   atomic.Int64  // fills queued or being written
+	diskStop chan struct{} // closed by Close
+	diskDone chan struct{} // closed by the writer when it has drained diskq
+
 	// fillMu orders cache fills against invalidation: fills hold it for
 	// reading and check that epoch has not moved since their read began;
 	// invalidation holds it for writing and moves epoch.
@@ -127,8 +137,77 @@ func New(inner objstore.Store, opts Options) (*Store, error) {
 			}
 			return nil, err
 		}
+		s.diskq, s.diskStop, s.diskDone = make(chan diskFill, diskQueue), make(chan struct{}), make(chan struct{})
+		go s.diskWriter()
 	}
 	return s, nil
+}
+
+// diskQueue is how many block fills may wait for the disk writer (64 MiB
+// of default blocks).
+const diskQueue = 256
+
+// diskFill is one block waiting to be written to the disk tier.
+type diskFill struct {
+	epoch uint64
+	key   string
+	idx   int64
+	data  []byte
+}
+
+// diskWriter writes queued fills, skipping those an invalidation
+// overtook.
+func (s *Store) diskWriter() {
+	defer close(s.diskDone)
+	write := func(f diskFill) {
+		s.fillMu.RLock()
+		defer s.fillMu.RUnlock()
+		if s.epoch.Load() == f.epoch {
+			if err := s.disk.put(f.key, f.idx, f.data); err != nil {
+				s.log.Warn("blockcache: disk fill failed", "key", f.key, "block", f.idx, "err", err)
+			}
+		}
+		s.pending.Delete(blockKey{f.key, f.idx})
+		s.queued.Add(-1)
+	}
+	for {
+		select {
+		case f := <-s.diskq:
+			write(f)
+		case <-s.diskStop:
+			for {
+				select {
+				case f := <-s.diskq:
+					write(f)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// flushDisk waits until the disk writer has written every fill queued so
+// far (for tests).
+func (s *Store) flushDisk() {
+	for s.queued.Load() > 0 {
+		runtime.Gosched()
+	}
+}
+
+// blockKey names block idx of key.
+type blockKey struct {
+	key string
+	idx int64
+}
+
+// diskGet looks a block up in the disk tier, including fills still
+// queued for it.
+func (s *Store) diskGet(key string, idx int64) ([]byte, bool) {
+	if v, ok := s.pending.Load(blockKey{key, idx}); ok {
+		return v.([]byte), true
+	}
+	return s.disk.get(key, idx)
 }
 
 // Close releases the RAM tier. The disk tier's files stay for the next
@@ -137,6 +216,10 @@ func New(inner objstore.Store, opts Options) (*Store, error) {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		if s.disk != nil {
+			close(s.diskStop)
+			<-s.diskDone
+		}
 		if s.ram != nil {
 			err = s.ram.close()
 		}
@@ -162,6 +245,12 @@ func (s *Store) invalidate(key string) {
 	}
 	if s.disk != nil {
 		s.disk.invalidate(key)
+		s.pending.Range(func(k, _ any) bool {
+			if k.(blockKey).key == key {
+				s.pending.Delete(k)
+			}
+			return true
+		})
 	}
 }
 

@@ -39,6 +39,9 @@ func mustRead(t *testing.T, s objstore.Store, data []byte, off, length int64) {
 	if err != nil {
 		t.Fatalf("GetRange(%d, %d) = %v", off, length, err)
 	}
+	if c, ok := s.(*Store); ok {
+		c.flushDisk() // disk fills are asynchronous
+	}
 	end := int64(len(data))
 	if length >= 0 {
 		end = min(end, off+length)
