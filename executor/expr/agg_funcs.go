@@ -394,6 +394,19 @@ type vectorAcc struct {
 	cnt  []int64
 }
 
+// sumOf returns group g's running sum, created with dim zeros on first
+// use; a group's vectors must all have dim values (22000 otherwise).
+func (a *vectorAcc) sumOf(g uint32, dim int) ([]float64, error) {
+	s := a.sums[g]
+	if s == nil {
+		s = make([]float64, dim)
+		a.sums[g] = s
+	} else if len(s) != dim {
+		return nil, errDims(len(s), dim)
+	}
+	return s, nil
+}
+
 func newSumVector(a *Aggregate) Accumulator { return &vectorAcc{avg: a.Name == "avg"} }
 
 func (a *vectorAcc) Grow(n int) { a.sums, a.cnt = growTo(a.sums, n), growTo(a.cnt, n) }
@@ -411,12 +424,9 @@ func (a *vectorAcc) Update(n int, args []arrow.Array, groups []uint32) error {
 			continue
 		}
 		x := vs.at(i)
-		s := a.sums[g]
-		if s == nil {
-			s = make([]float64, len(x))
-			a.sums[g] = s
-		} else if len(s) != len(x) {
-			return errDims(len(s), len(x))
+		s, err := a.sumOf(g, len(x))
+		if err != nil {
+			return err
 		}
 		for j, e := range x {
 			s[j] += float64(e)

@@ -354,12 +354,9 @@ func (a *vectorAcc) Merge(n int, states arrow.Array, groups []uint32) error {
 		}
 		b, e := sums.ValueOffsets(i)
 		x := flat[b:e]
-		s := a.sums[g]
-		if s == nil {
-			s = make([]float64, len(x))
-			a.sums[g] = s
-		} else if len(s) != len(x) {
-			return errDims(len(s), len(x))
+		s, err := a.sumOf(g, len(x))
+		if err != nil {
+			return err
 		}
 		for j, v := range x {
 			s[j] += v

@@ -99,16 +99,7 @@ func (r *run) annSource(ctx context.Context) (executor.Operator, error) {
 		}
 		hits = append(hits, h...)
 	}
-	slices.SortStableFunc(hits, func(a, b lanceindex.Hit) int {
-		switch {
-		case a.Distance < b.Distance:
-			return -1
-		case a.Distance > b.Distance:
-			return 1
-		}
-		return 0
-	})
-	hits = hits[:min(len(hits), ann.Want)]
+	hits = lanceindex.BestHits(hits, ann.Want)
 	addrs := make([]uint64, len(hits))
 	for i, h := range hits {
 		addrs[i] = h.RowAddr

@@ -73,6 +73,21 @@ func Unindexed(ds *lance.Dataset, segs []Segment) []uint64 {
 	return out
 }
 
+// BestHits sorts hits of several segments (or executors) by distance,
+// keeping the order of equal ones, and returns the first want.
+func BestHits(hits []Hit, want int) []Hit {
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		switch {
+		case a.Distance < b.Distance:
+			return -1
+		case a.Distance > b.Distance:
+			return 1
+		}
+		return 0
+	})
+	return hits[:min(len(hits), want)]
+}
+
 // CandidateCount is how many candidates a search for k rows with a refine
 // factor reads: k·refine, computed without overflow and never more than
 // the segments hold (a huge LIMIT or refine factor must not size anything
@@ -124,16 +139,7 @@ func Query(ctx context.Context, ds *lance.Dataset, segs []Segment, opts QueryOpt
 		hits = append(hits, h...)
 	}
 	if len(segs) > 1 {
-		slices.SortStableFunc(hits, func(a, b Hit) int {
-			switch {
-			case a.Distance < b.Distance:
-				return -1
-			case a.Distance > b.Distance:
-				return 1
-			}
-			return 0
-		})
-		hits = hits[:min(len(hits), want)]
+		hits = BestHits(hits, want)
 	}
 	addrs := make([]uint64, len(hits))
 	for i, h := range hits {
