@@ -52,7 +52,7 @@ type executorConfig struct {
 func (e *executorConfig) register(fs *flag.FlagSet) {
 	e.ramBytes, e.diskBytes, e.blockSize = 1<<30, 10<<30, 256<<10
 	fs.StringVar(&e.listen, "executor-listen", "127.0.0.1:5434", "Arrow Flight listen address of --role executor")
-	fs.StringVar(&e.advertise, "executor-advertise", "", "the name query nodes reach this executor by, reported in EXPLAIN ANALYZE (default: --executor-listen)")
+	fs.StringVar(&e.advertise, "executor-advertise", "", "the name query nodes reach this executor by, reported in EXPLAIN ANALYZE (default: the address it listens on)")
 	fs.Var(&e.ramBytes, "cache-ram", "RAM tier of the executor's block cache (bigcache), e.g. 4GiB; 0 disables")
 	fs.StringVar(&e.diskDir, "cache-dir", "", "folder of the executor's disk cache tier (kept across restarts); empty: no disk tier")
 	fs.Var(&e.diskBytes, "cache-disk", "size bound of the disk cache tier, e.g. 100GiB")
@@ -73,7 +73,7 @@ func (c *clusterConfig) register(fs *flag.FlagSet) {
 	c.queryCache = 256 << 20
 	fs.Var(&c.queryCache, "query-cache", "RAM cache of a query node for manifests and the immutable Lance files it reads (data file footers and pages, deletion and index files), e.g. 512MiB; 0 disables")
 	fs.StringVar(&c.executors, "executors", "", "plan executors of a query node: host:port,host:port or dns:name:port (a headless service); empty: run everything in this process")
-	fs.DurationVar(&c.timeout, "executor-timeout", 30*time.Second, "an executor stream silent this long counts as failed and moves to the next executor")
+	fs.DurationVar(&c.timeout, "executor-timeout", 30*time.Second, "an executor stream that shows no progress (rows or bytes read) this long counts as failed and moves to the next executor")
 	fs.DurationVar(&c.hedge, "executor-hedge", 0, "when positive, a partial aggregate or top-k stream running this long also starts on the next executor; the first answer wins (0: no hedging)")
 	fs.StringVar(&c.fallback, "executor-fallback", "local", "when no executor can run a fragment: local (the query node runs it) or error (SQLSTATE 57P03)")
 }

@@ -99,8 +99,12 @@ func TestCommandErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"serve", "--role", "executor", "--storage", "memory://"}, 1, "distributed execution is not available"},
-		{[]string{"serve", "--role", "nope", "--storage", "memory://"}, 1, "want all, query or agent"},
+		{[]string{"serve", "--role", "nope", "--storage", "memory://"}, 1, "want all, query, agent or executor"},
+		{[]string{"serve", "--role", "agent", "--storage", "memory://", "--executors", "127.0.0.1:1"}, 1, "only query nodes"},
+		{[]string{"serve", "--role", "query", "--storage", "memory://", "--executors", "nohostport"}, 1, "--executors"},
+		{[]string{"serve", "--role", "query", "--storage", "memory://", "--executors", "127.0.0.1:1", "--executor-fallback", "nope"}, 1, "want local or error"},
+		{[]string{"serve", "--role", "executor", "--storage", "memory://", "--cache-ram", "lots"}, 1, "cache-ram"},
+		{[]string{"serve", "--role", "executor", "--storage", "memory://", "--executor-listen", "not an address"}, 1, "--executor-listen"},
 		{[]string{"serve", "--role", "agent", "--storage", "memory://", "--job-launcher", "nope"}, 1, "want inprocess or kubernetes"},
 		{[]string{"serve", "--role", "agent", "--storage", "memory://", "--job-launcher", "kubernetes"}, 1, "needs --job-image"},
 		{[]string{"job", "--storage", "memory://", "--table", "t"}, 1, "want compact, cleanup or index"},
