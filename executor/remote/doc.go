@@ -52,8 +52,11 @@
 // # Failures
 //
 // A stream fails with an executor fault when its connection breaks, when
-// it stays silent for StreamTimeout, or on any error that is not a SQL
-// error. The executor is then marked down (pings bring it back), and the
+// it shows no progress for StreamTimeout, or on any error that is not a
+// SQL error. Executors send the schema at once and then, every quarter of
+// the timeout, an empty batch carrying the rows and bytes the fragment has
+// read (spec.Fragment.Heartbeat): a long aggregation keeps its stream,
+// an executor stuck on a hung disk loses it. The executor is then marked down (pings bring it back), and the
 // stream's unfinished pieces go to their next executors in rendezvous
 // order, never one that already failed them in this statement. A
 // streaming piece resumes past the rows the query node already has

@@ -3,8 +3,9 @@
 // comes back besides the rows.
 //
 // A Fragment names one table snapshot (TableRef: storage location, dataset
-// root, pinned version), the pieces to read (Lance data fragments, in
-// output order), the columns, and the work to do over them: a filter, a
+// root, pinned version, commit time), the pieces to read (Lance data
+// fragments in output order, or for a vector search (index segment,
+// partition) pairs: see ANN), the columns, and the work to do over them: a filter, a
 // projection, and optionally one reduction — a partial aggregation (the
 // query node finishes it with executor.AggFinal) or a top-k (the query node
 // merges the executors' top-k lists with another top-k). Fragments are
