@@ -409,6 +409,9 @@ func (g *Gather) Schema() *arrow.Schema { return g.schema }
 
 // Next implements executor.Operator.
 func (g *Gather) Next(ctx context.Context) (arrow.Record, error) {
+	if err := executor.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	for {
 		t := g.current()
 		if t == nil {

@@ -164,12 +164,21 @@ func (r *run) reduce(in executor.Operator) (executor.Operator, error) {
 		}
 		return executor.NewHashAggregate(r.env, in, executor.HashAggregateConfig{GroupBy: groups, Aggs: calls, Names: a.Names, Mode: executor.AggPartial})
 	}
+	keys, err := r.sortKeys()
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	return executor.NewTopK(r.env, in, executor.TopKConfig{Keys: keys, Limit: r.frag.TopK.Limit})
+}
+
+// sortKeys decodes the fragment's top-k keys.
+func (r *run) sortKeys() ([]executor.SortKey, error) {
 	t := r.frag.TopK
 	keys := make([]executor.SortKey, len(t.Keys))
 	for i, k := range t.Keys {
 		x, err := r.dec.Expr(k.Expr)
 		if err != nil {
-			in.Close()
 			return nil, err
 		}
 		keys[i] = executor.SortKey{Expr: x, Desc: k.Desc, Nulls: executor.NullsLast}
@@ -177,7 +186,7 @@ func (r *run) reduce(in executor.Operator) (executor.Operator, error) {
 			keys[i].Nulls = executor.NullsFirst
 		}
 	}
-	return executor.NewTopK(r.env, in, executor.TopKConfig{Keys: keys, Limit: t.Limit})
+	return keys, nil
 }
 
 // Schema is the schema of every output batch.

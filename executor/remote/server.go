@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -83,6 +84,9 @@ type ServerConfig struct {
 	// IndexEntries bounds the vector index segments kept loaded (default
 	// 16).
 	IndexEntries int
+	// Parallelism is how many cores one partial aggregate or top-k may
+	// use (its pieces split among them); 0 means GOMAXPROCS.
+	Parallelism int
 }
 
 // Server is a plan executor's Arrow Flight service: DoGet runs the
@@ -101,6 +105,9 @@ func NewServer(cfg ServerConfig) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Parallelism <= 0 {
+		cfg.Parallelism = runtime.GOMAXPROCS(0)
 	}
 	return &Server{cfg: cfg, indexes: newIndexCache(cfg.IndexEntries)}
 }
@@ -170,7 +177,7 @@ func (s *Server) serve(ctx context.Context, frag *spec.Fragment, stream flight.F
 	if err != nil {
 		return fmt.Errorf("open %s: %w", frag.Table, err)
 	}
-	r, err := startRun(ctx, ds, s.indexes, frag, s.cfg.Mem)
+	r, err := startFragment(ctx, ds, s.indexes, frag, s.cfg.Mem, s.cfg.Parallelism)
 	if err != nil {
 		return err
 	}
