@@ -64,19 +64,8 @@ func checkHNSWWritable(ds *lance.Dataset, column string, ix *hnsw.Index) error {
 	if ix == nil || ix.SQ == nil {
 		return fmt.Errorf("no index")
 	}
-	sch := ds.Schema()
-	i := sch.Index(column)
-	if i < 0 {
-		return fmt.Errorf("%w: %q", lance.ErrNoColumn, column)
-	}
-	ft, ok := sch.Arrow().Field(i).Type.(*arrow.FixedSizeListType)
-	if !ok || !arrow.TypeEqual(ft.Elem(), arrow.PrimitiveTypes.Float32) || int(ft.Len()) != ix.Dim {
-		return fmt.Errorf("%w: column %q is %s, index needs fixed_size_list<float32>[%d]", lance.ErrUnsupported, column, sch.Arrow().Field(i).Type, ix.Dim)
-	}
-	switch ix.Metric {
-	case distance.L2, distance.Cosine, distance.Dot:
-	default:
-		return fmt.Errorf("%w: metric %v", lance.ErrUnsupported, ix.Metric)
+	if err := checkVectorColumn(ds, column, ix.Dim, ix.Metric); err != nil {
+		return err
 	}
 	if _, _, ok := ix.SQBounds(); !ok {
 		return fmt.Errorf("%w: the SQ8 has a range per dimension; Lance stores one (build with SingleRange)", lance.ErrUnsupported)

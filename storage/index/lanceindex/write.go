@@ -179,24 +179,34 @@ func removeKeys(st objstore.Store, keys []string) {
 	}
 }
 
-// checkWritable checks that ix is a complete index over column of ds.
-func checkWritable(ds *lance.Dataset, column string, ix *ivfpq.Index) error {
-	if ix == nil || ix.PQ == nil {
-		return fmt.Errorf("no index")
-	}
+// checkVectorColumn checks that column of ds holds float32 vectors of dim
+// values, and that metric is one Lance indexes (IVF_PQ and IVF_HNSW_SQ
+// alike).
+func checkVectorColumn(ds *lance.Dataset, column string, dim int, metric distance.Metric) error {
 	sch := ds.Schema()
 	i := sch.Index(column)
 	if i < 0 {
 		return fmt.Errorf("%w: %q", lance.ErrNoColumn, column)
 	}
 	ft, ok := sch.Arrow().Field(i).Type.(*arrow.FixedSizeListType)
-	if !ok || !arrow.TypeEqual(ft.Elem(), arrow.PrimitiveTypes.Float32) || int(ft.Len()) != ix.Dim {
-		return fmt.Errorf("%w: column %q is %s, index needs fixed_size_list<float32>[%d]", lance.ErrUnsupported, column, sch.Arrow().Field(i).Type, ix.Dim)
+	if !ok || !arrow.TypeEqual(ft.Elem(), arrow.PrimitiveTypes.Float32) || int(ft.Len()) != dim {
+		return fmt.Errorf("%w: column %q is %s, index needs fixed_size_list<float32>[%d]", lance.ErrUnsupported, column, sch.Arrow().Field(i).Type, dim)
 	}
-	switch ix.Metric {
+	switch metric {
 	case distance.L2, distance.Cosine, distance.Dot:
 	default:
-		return fmt.Errorf("%w: metric %v", lance.ErrUnsupported, ix.Metric)
+		return fmt.Errorf("%w: metric %v", lance.ErrUnsupported, metric)
+	}
+	return nil
+}
+
+// checkWritable checks that ix is a complete index over column of ds.
+func checkWritable(ds *lance.Dataset, column string, ix *ivfpq.Index) error {
+	if ix == nil || ix.PQ == nil {
+		return fmt.Errorf("no index")
+	}
+	if err := checkVectorColumn(ds, column, ix.Dim, ix.Metric); err != nil {
+		return err
 	}
 	nlist := len(ix.Partitions)
 	pq := ix.PQ
