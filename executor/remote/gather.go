@@ -350,17 +350,25 @@ func (g *Gather) promote(t *task) *task {
 // abandon cancels a task and releases what it still sends.
 func abandon(t *task) {
 	t.cancel()
+	t.releaseStash()
+	go t.drain()
+}
+
+// releaseStash releases the batch read ahead of t, if any.
+func (t *task) releaseStash() {
 	if t.stash != nil && t.stash.rec != nil {
 		t.stash.rec.Release()
-		t.stash = nil
 	}
-	go func() {
-		for ev := range t.ch {
-			if ev.rec != nil {
-				ev.rec.Release()
-			}
+	t.stash = nil
+}
+
+// drain releases what t's goroutine still sends, until it ends.
+func (t *task) drain() {
+	for ev := range t.ch {
+		if ev.rec != nil {
+			ev.rec.Release()
 		}
-	}()
+	}
 }
 
 // Hedged reports how many hedge streams the fragment started and how many
@@ -484,15 +492,8 @@ func (g *Gather) Close() {
 			return
 		}
 		seen[t] = true
-		if t.stash != nil && t.stash.rec != nil {
-			t.stash.rec.Release()
-		}
-		t.stash = nil
-		for ev := range t.ch {
-			if ev.rec != nil {
-				ev.rec.Release()
-			}
-		}
+		t.releaseStash()
+		t.drain()
 	}
 	for _, t := range g.tasks {
 		drain(t)

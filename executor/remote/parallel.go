@@ -186,30 +186,14 @@ func (p *parallelRun) Progress() int64 {
 // produced and nobody took.
 func (p *parallelRun) Close() {
 	if p.cancel != nil {
+		// The runs' goroutines give up sending once cancelled, so they
+		// end; what they had sent is released here.
 		p.cancel()
-		done := make(chan struct{})
-		go func() { p.wg.Wait(); close(done) }()
-		for {
-			select {
-			case it := <-p.out:
-				if it.rec != nil {
-					it.rec.Release()
-				}
-				continue
-			case <-done:
+		p.wg.Wait()
+		for len(p.out) > 0 {
+			if it := <-p.out; it.rec != nil {
+				it.rec.Release()
 			}
-			break
-		}
-		for {
-			select {
-			case it := <-p.out:
-				if it.rec != nil {
-					it.rec.Release()
-				}
-				continue
-			default:
-			}
-			break
 		}
 	}
 	for _, r := range p.runs {
