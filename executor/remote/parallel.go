@@ -89,9 +89,31 @@ type parallelRun struct {
 	pending int // runs still producing
 }
 
+// item is one result of a run's Next: a batch of a piece, or an error
+// (io.EOF when the run is done).
 type item struct {
-	rec arrow.Record
-	err error // io.EOF: one run is done
+	piece int
+	rec   arrow.Record
+	err   error
+}
+
+// pump sends r's results to out until r ends or fails (that last item
+// included), or until ctx ends; a batch nobody takes is released.
+func pump(ctx context.Context, r fragmentRun, out chan<- item) {
+	for {
+		piece, rec, err := r.Next(ctx)
+		select {
+		case out <- item{piece, rec, err}:
+		case <-ctx.Done():
+			if rec != nil {
+				rec.Release()
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (p *parallelRun) Schema() *arrow.Schema { return p.runs[0].Schema() }
@@ -104,20 +126,7 @@ func (p *parallelRun) start(ctx context.Context) {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			for {
-				_, rec, err := r.Next(ctx)
-				select {
-				case p.out <- item{rec, err}:
-				case <-ctx.Done():
-					if rec != nil {
-						rec.Release()
-					}
-					return
-				}
-				if err != nil {
-					return
-				}
-			}
+			pump(ctx, r, p.out)
 		}()
 	}
 }

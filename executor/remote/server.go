@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/flight"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
@@ -200,28 +199,10 @@ func (s *Server) serve(ctx context.Context, frag *spec.Fragment, stream flight.F
 	// The fragment runs in its own goroutine so that heartbeats go out
 	// while it computes; only this goroutine writes to the stream.
 	rctx, cancel := context.WithCancel(ctx)
-	type item struct {
-		piece int
-		rec   arrow.Record
-		err   error
-	}
 	results := make(chan item, 1)
 	go func() {
 		defer close(results)
-		for {
-			piece, rec, err := r.Next(rctx)
-			select {
-			case results <- item{piece, rec, err}:
-			case <-rctx.Done():
-				if rec != nil {
-					rec.Release()
-				}
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
+		pump(rctx, r, results)
 	}()
 	defer func() {
 		cancel()
