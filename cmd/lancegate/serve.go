@@ -134,13 +134,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	g, ctx := errgroup.WithContext(ctx)
-	if c.metricsListen != "" {
-		ln, err := net.Listen("tcp", c.metricsListen)
-		if err != nil {
-			return fmt.Errorf("--metrics-listen: %w", err)
-		}
-		logger.Info("metrics serving", "listen", ln.Addr().String())
-		g.Go(func() error { return metrics.serve(ctx, ln, store, c.pprof) })
+	if err := c.serveMetrics(ctx, g, metrics, store, logger); err != nil {
+		return err
 	}
 	if runAgent {
 		a, err := c.agent.build(ctx, cat, src, pub, c.commonConfig, logger)
@@ -174,6 +169,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return g.Wait()
 }
 
+// serveMetrics serves /metrics (and the health endpoints) on
+// --metrics-listen, if set, in g.
+func (c *serveConfig) serveMetrics(ctx context.Context, g *errgroup.Group, metrics *metrics, store objstore.Store, logger *slog.Logger) error {
+	if c.metricsListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", c.metricsListen)
+	if err != nil {
+		return fmt.Errorf("--metrics-listen: %w", err)
+	}
+	logger.Info("metrics serving", "listen", ln.Addr().String())
+	g.Go(func() error { return metrics.serve(ctx, ln, store, c.pprof) })
+	return nil
+}
+
 // serveExecutor runs the executor role: Flight on --executor-listen,
 // metrics on --metrics-listen.
 func (c *serveConfig) serveExecutor(ctx context.Context, store objstore.Store, opener *objstore.Opener, cat *catalog.Catalog, metrics *metrics, logger *slog.Logger) error {
@@ -182,13 +192,8 @@ func (c *serveConfig) serveExecutor(ctx context.Context, store objstore.Store, o
 	if err != nil {
 		return err
 	}
-	if c.metricsListen != "" {
-		ln, err := net.Listen("tcp", c.metricsListen)
-		if err != nil {
-			return fmt.Errorf("--metrics-listen: %w", err)
-		}
-		logger.Info("metrics serving", "listen", ln.Addr().String())
-		g.Go(func() error { return metrics.serve(ctx, ln, store, c.pprof) })
+	if err := c.serveMetrics(ctx, g, metrics, store, logger); err != nil {
+		return err
 	}
 	g.Go(run)
 	logger.Info("lancegate running", "role", c.role, "storage", c.storage, "version", version)
