@@ -260,14 +260,10 @@ func (x *execution) buildRemote(n *remoteNode) (executor.Operator, error) {
 			x.ann[n.ann] = annRun
 		}
 		if idx != nil {
-			pi, ok := idx.(PartitionedIndex)
-			switch {
-			case n.ann.pred != nil:
-				return local("a prefiltered vector search runs on the query node")
-			case !ok:
-				return local("the index cannot be searched by executors")
+			if reason := indexRunsHere(n.ann, idx); reason != "" {
+				return local(reason)
 			}
-			plan, err := pi.Partitions(x.ctx, req)
+			plan, err := idx.(PartitionedIndex).Partitions(x.ctx, req)
 			if err != nil {
 				return nil, err
 			}
@@ -526,11 +522,19 @@ func (x *execution) ranLocally(n *remoteNode) bool {
 		return false
 	}
 	_, idx, _, err := x.planANN(t, n.ann)
-	if err != nil || idx == nil {
-		return false
+	return err == nil && idx != nil && indexRunsHere(n.ann, idx) != ""
+}
+
+// indexRunsHere says why a vector search idx serves must run on the query
+// node, or "" when executors can search its partitions.
+func indexRunsHere(ann *annScanNode, idx VectorIndex) string {
+	if ann.pred != nil {
+		return "a prefiltered vector search runs on the query node"
 	}
-	_, partitioned := idx.(PartitionedIndex)
-	return n.ann.pred != nil || !partitioned
+	if _, ok := idx.(PartitionedIndex); !ok {
+		return "the index cannot be searched by executors"
+	}
+	return ""
 }
 
 // describeRemote renders what a remoteNode did, under EXPLAIN ANALYZE: a
