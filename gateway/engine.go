@@ -14,6 +14,7 @@ import (
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
@@ -90,7 +91,7 @@ func NewEngine(store objstore.Store, opts Options) *Engine {
 		opts.Node, _ = os.Hostname()
 	}
 	cat := catalog.New(store, opts.Locations)
-	tables := &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node, logger: opts.Logger, indexes: newIndexCache(opts.IndexCacheEntries)}
+	tables := &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node, logger: opts.Logger, indexes: lanceindex.NewSegmentCache(opts.IndexCacheEntries)}
 	switch {
 	case opts.PageCacheBytes == 0:
 		tables.pages = lance.NewPageCache(DefaultPageCacheBytes)

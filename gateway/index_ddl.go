@@ -447,7 +447,7 @@ func (c *storageCatalog) tableIndexRows(ctx context.Context, table string, ds *l
 				}
 			}
 		}
-		if ix, err := c.indexes.segment(ctx, ds, info); err == nil {
+		if ix, err := c.indexes.Segment(ctx, ds, info); err == nil {
 			r.typ, r.metric = ix.Type(), string(metricName(ix.Metric()))
 			r.partitions = int64(ix.NumPartitions())
 			if pq, ok := ix.(*lanceindex.IVFPQ); ok {

@@ -22,6 +22,7 @@ import (
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
+	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
 )
@@ -36,7 +37,7 @@ type storageCatalog struct {
 	node    string
 	logger  *slog.Logger
 	// indexes and pages serve vector searches (gateway/vector.go).
-	indexes *indexCache
+	indexes *lanceindex.SegmentCache
 	pages   lance.PageCache
 	// members lists the plan executors (lancegate.executors); nil: none.
 	members func() []remote.MemberStatus

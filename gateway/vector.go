@@ -2,14 +2,11 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
-	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/scan"
@@ -23,70 +20,9 @@ import (
 
 // Vector indexes on the query path. A table snapshot offers the planner
 // the vector index of a column (planner.VectorTable); searching it loads
-// each index segment once per process (indexCache: index files are
-// immutable, so a loaded segment never goes stale) and reads candidate
+// each index segment once per process (lanceindex.SegmentCache: index
+// files are immutable, so a loaded segment never goes stale) and reads candidate
 // rows through the engine's page cache.
-
-// indexCache holds loaded index segments by dataset root and index UUID.
-type indexCache struct {
-	segs   *lru.Cache[string, lanceindex.Searcher]
-	loads  singleflight.Group
-	broken *lru.Cache[string, error] // segments that failed to load, not retried per query
-}
-
-func newIndexCache(entries int) *indexCache {
-	if entries <= 0 {
-		entries = 16
-	}
-	segs, _ := lru.New[string, lanceindex.Searcher](entries)
-	broken, _ := lru.New[string, error](256)
-	return &indexCache{segs: segs, broken: broken}
-}
-
-// segment returns the loaded index of info, loading it at most once at a
-// time.
-func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, info lance.IndexInfo) (lanceindex.Searcher, error) {
-	key := ds.Root() + "\x00" + info.UUID
-	if ix, ok := c.segs.Get(key); ok {
-		return ix, nil
-	}
-	if err, ok := c.broken.Get(key); ok {
-		return nil, err
-	}
-	v, err, _ := c.loads.Do(key, func() (any, error) {
-		ix, err := lanceindex.Open(ctx, ds, info)
-		if pq, ok := ix.(*lanceindex.IVFPQ); ok && err == nil {
-			precompute(pq)
-		}
-		if err != nil {
-			if ctx.Err() == nil && (errors.Is(err, lance.ErrUnsupported) || errors.Is(err, lance.ErrCorrupt)) {
-				c.broken.Add(key, err)
-			}
-			return nil, err
-		}
-		c.segs.Add(key, ix)
-		return ix, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(lanceindex.Searcher), nil
-}
-
-// maxPrecomputeBytes bounds the per-partition tables precompute adds to
-// one IVF_PQ segment.
-const maxPrecomputeBytes = 64 << 20
-
-// precompute gives a loaded IVF_PQ segment its per-partition distance
-// table terms (ivfpq.(*Index).Precompute), so that a probe builds its ADC
-// table with M·256 additions instead of M·256 sub-distances, when they
-// cost at most maxPrecomputeBytes (NumPartitions·M KiB). It runs before
-// the segment is shared.
-func precompute(x *lanceindex.IVFPQ) {
-	if int64(x.NumPartitions())*int64(x.NumSubVectors())*256*4 <= maxPrecomputeBytes {
-		x.Model().Precompute()
-	}
-}
 
 func metricName(m distance.Metric) planner.VectorMetric {
 	switch m {
@@ -140,7 +76,7 @@ func (t *lanceTable) VectorIndex(ctx context.Context, col int, metric planner.Ve
 	for _, name := range names {
 		var segs []lanceindex.Segment
 		for _, info := range byName[name] {
-			ix, err := cache.segment(ctx, t.ds, info)
+			ix, err := cache.Segment(ctx, t.ds, info)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()

@@ -7,8 +7,6 @@ import (
 	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/scan"
@@ -27,48 +25,27 @@ import (
 // fragments no segment covers) then sees a superset of the candidates a
 // single process would have re-ranked, so recall is never lower.
 
-// indexCache keeps loaded index segments by UUID (index files are
-// immutable, so a segment never goes stale; the snapshot decides which
-// rows are live and which fragments a segment covers).
-type indexCache struct {
-	lru   *lru.Cache[string, lanceindex.Searcher]
-	group singleflight.Group
-}
+// indexCache finds a fragment's index segments, by UUID, in the
+// snapshot's index entries and loads them through one
+// lanceindex.SegmentCache (shared with the query path's policy: loaded
+// once, IVF_PQ tables precomputed, unloadable segments remembered).
+type indexCache struct{ segs *lanceindex.SegmentCache }
 
 func newIndexCache(entries int) *indexCache {
-	if entries <= 0 {
-		entries = 16
-	}
-	c, _ := lru.New[string, lanceindex.Searcher](entries)
-	return &indexCache{lru: c}
+	return &indexCache{segs: lanceindex.NewSegmentCache(entries)}
 }
 
 // segment returns the loaded segment of ds with the given UUID.
-func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, uuid string) (lanceindex.Searcher, lance.IndexInfo, error) {
+func (c *indexCache) segment(ctx context.Context, ds *lance.Dataset, uuid string) (lanceindex.Searcher, error) {
 	infos, err := ds.Indexes()
 	if err != nil {
-		return nil, lance.IndexInfo{}, err
+		return nil, err
 	}
 	i := slices.IndexFunc(infos, func(in lance.IndexInfo) bool { return in.UUID == uuid })
 	if i < 0 {
-		return nil, lance.IndexInfo{}, fmt.Errorf("index segment %s is not in version %d", uuid, ds.Version())
+		return nil, fmt.Errorf("index segment %s is not in version %d", uuid, ds.Version())
 	}
-	info := infos[i]
-	if s, ok := c.lru.Get(uuid); ok {
-		return s, info, nil
-	}
-	v, err, _ := c.group.Do(uuid, func() (any, error) {
-		s, err := lanceindex.Open(ctx, ds, info)
-		if err != nil {
-			return nil, err
-		}
-		c.lru.Add(uuid, s)
-		return s, nil
-	})
-	if err != nil {
-		return nil, info, err
-	}
-	return v.(lanceindex.Searcher), info, nil
+	return c.segs.Segment(ctx, ds, infos[i])
 }
 
 // annSource searches the fragment's partitions and returns the candidate
@@ -89,7 +66,7 @@ func (r *run) annSource(ctx context.Context) (executor.Operator, error) {
 	}
 	var hits []lanceindex.Hit
 	for _, uuid := range order {
-		seg, _, err := r.indexes.segment(ctx, r.ds, uuid)
+		seg, err := r.indexes.segment(ctx, r.ds, uuid)
 		if err != nil {
 			return nil, err
 		}
