@@ -178,6 +178,16 @@ type Fragment struct {
 // Rows returns the number of visible rows.
 func (f Fragment) Rows() uint64 { return f.PhysicalRows - f.DeletedRows }
 
+// DataBytes returns the size of the fragment's data files as the manifest
+// records it (0 for files written without their size).
+func (f Fragment) DataBytes() uint64 {
+	var n uint64
+	for _, df := range f.meta.GetFiles() {
+		n += df.GetFileSizeBytes()
+	}
+	return n
+}
+
 // Fragments returns the dataset's fragments in manifest order.
 func (d *Dataset) Fragments() []Fragment {
 	out := make([]Fragment, len(d.manifest.Fragments))

@@ -325,6 +325,19 @@ func nextFragmentID(m *pb.Manifest) uint64 {
 
 // Append adds src's rows to the dataset as new fragments in one commit.
 func (d *Dataset) Append(ctx context.Context, src array.RecordReader, opts WriteOptions) (*Dataset, error) {
+	return d.appendRows(ctx, src, opts, false)
+}
+
+// AppendAtVersion is Append that commits only directly on top of d's
+// version: if any version was committed after it, nothing is committed
+// and the error is ErrCommitConflict. Callers that checked the rows
+// against d (a primary key's uniqueness) re-check on the newer version
+// and try again.
+func (d *Dataset) AppendAtVersion(ctx context.Context, src array.RecordReader, opts WriteOptions) (*Dataset, error) {
+	return d.appendRows(ctx, src, opts, true)
+}
+
+func (d *Dataset) appendRows(ctx context.Context, src array.RecordReader, opts WriteOptions, atVersion bool) (*Dataset, error) {
 	frags, keys, err := writeFragments(ctx, d.store, d.root, d.schema, d.format, src, opts)
 	if err != nil {
 		return nil, err
@@ -339,6 +352,9 @@ func (d *Dataset) Append(ctx context.Context, src array.RecordReader, opts Write
 		scheme:  d.scheme,
 		written: keys,
 		build: func(latest *pb.Manifest, idx *pb.IndexSection) (*pb.Manifest, *pb.IndexSection, error) {
+			if atVersion && latest.Version != d.Version() {
+				return nil, nil, fmt.Errorf("%w: version %d was committed after %d", ErrCommitConflict, latest.Version, d.Version())
+			}
 			latest.Fragments = append(latest.Fragments, numberFragments(frags, nextFragmentID(latest))...)
 			return latest, idx, nil
 		},
