@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/bits"
 	"unsafe"
@@ -26,15 +25,7 @@ const BatchSize = 8192
 // statement context (57014), or nil.
 func CheckContext(ctx context.Context) error { return checkCtx(ctx) }
 
-func checkCtx(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return sqlstate.Wrap(err, sqlstate.QueryCanceled, "canceling statement due to statement timeout")
-		}
-		return sqlstate.Wrap(err, sqlstate.QueryCanceled, "canceling statement due to user request")
-	}
-	return nil
-}
+func checkCtx(ctx context.Context) error { return sqlstate.Canceled(ctx) }
 
 // newRecord is array.NewRecord with its panic (a column that does not
 // match the schema: a bug) turned into an error.

@@ -246,10 +246,15 @@ func appendValue(dst []byte, c arrow.Array, i int) []byte {
 			s, e = l.ValueOffsets(i)
 			child = l.ListValues()
 		}
-		f := typedValues[float32](child)
-		for j := s; j < e; j++ {
+		// Element by element (NULL elements after values, as array_cmp
+		// orders them), then the shorter array first.
+		for j := int(s); j < int(e); j++ {
+			if child.IsNull(j) {
+				dst = append(dst, 2)
+				continue
+			}
 			dst = append(dst, 1)
-			dst = binary.BigEndian.AppendUint64(dst, orderedFloat(float64(f[j])))
+			dst = appendValue(dst, child, j)
 		}
 		return append(dst, 0)
 	}

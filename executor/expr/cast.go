@@ -34,6 +34,17 @@ func (c *Cast) eval(ctx context.Context, env *Env, batch arrow.Record) (arrow.Ar
 		return nil, err
 	}
 	defer v.Release()
+	if from := c.Arg.Type(); c.To.OID == pgtype.OIDRegclass && (isStringType(from.OID) || from.OID == pgtype.OIDUnknown) {
+		return regclassIn(ctx, env, v)
+	}
+	if from := c.Arg.Type(); isRegType(from.OID) && isStringType(c.To.OID) {
+		names, err := regNames(ctx, env, v, from)
+		if err != nil {
+			return nil, err
+		}
+		defer names.Release()
+		return castArray(env, names, pgtype.Text, c.To, c.Assign)
+	}
 	return castArray(env, v, c.Arg.Type(), c.To, c.Assign)
 }
 
@@ -52,6 +63,9 @@ func castArray(env *Env, a arrow.Array, from, to pgtype.Type, assign bool) (arro
 			dt = arrow.ListOf(arrow.PrimitiveTypes.Float32)
 		}
 		return nullArray(env.Mem, dt, n), nil
+	}
+	if out, ok, err := castArrayTypes(env, a, from, to, assign); ok {
+		return out, err
 	}
 	switch {
 	case from.OID == to.OID:
@@ -85,7 +99,7 @@ func isArrayType(oid uint32) bool {
 func isNumber(oid uint32) bool {
 	switch oid {
 	case pgtype.OIDInt2, pgtype.OIDInt4, pgtype.OIDInt8, pgtype.OIDFloat4, pgtype.OIDFloat8,
-		pgtype.OIDNumeric, pgtype.OIDOID, pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc:
+		pgtype.OIDNumeric, pgtype.OIDOID, pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc, pgtype.OIDRegnamespace, pgtype.OIDRegrole, pgtype.OIDXID:
 		return true
 	}
 	return false

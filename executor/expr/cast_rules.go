@@ -58,7 +58,7 @@ func init() {
 	addCasts(castAssign, f8, i2, i4, i8, f4, num)
 	addCasts(castAssign, num, i2, i4, i8)
 	addCasts(castAssign, oid, i4, i8)
-	for _, r := range []uint32{pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc} {
+	for _, r := range []uint32{pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc, pgtype.OIDRegnamespace, pgtype.OIDRegrole} {
 		addCasts(castImplicit, oid, r)
 		addCasts(castImplicit, r, oid)
 		addCasts(castImplicit, i2, r)
@@ -108,6 +108,9 @@ func contextOf(from, to pgtype.Type) castContext {
 		return castImplicit
 	}
 	if c, ok := castTable[castKey{from.OID, to.OID}]; ok {
+		return c
+	}
+	if c, ok := arrayCastContext(from, to); ok {
 		return c
 	}
 	// Automatic I/O conversions.

@@ -47,6 +47,15 @@
 // scale 16, which is the scale every numeric function returns. Vectors
 // are list<float32>, or fixed_size_list<float32, n> for vector(n).
 //
+// Arrays (int4[], text[], oid[], int2vector, …) are Arrow lists of their
+// elements, one dimension. The array overloads of functions and operators
+// (=, @>, &&, ||, array_length, array_to_string, …; func_array.go) are
+// registered once per array type, so resolution treats them like any
+// other; ARRAY[…], ARRAY(SELECT …), a[i], a[i:j] and x op ANY/ALL (array)
+// are nodes of their own (eval_array.go). Array kernels gather result
+// elements as indexes into the argument's values and take them in one
+// step, which works for every element type (array_list.go).
+//
 // Distances are computed as pgvector 0.8 computes them: float32 sums,
 // converted to float64 at the end. For 16 dimensions and more, on amd64
 // CPUs with AVX2 and FMA, the constant-query case runs assembly kernels

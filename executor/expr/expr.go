@@ -23,6 +23,13 @@ type Env struct {
 	Text *pgtype.TextOptions
 	// Now is the statement's transaction start time, for now().
 	Now time.Time
+	// Catalog describes the session's objects for the catalog functions
+	// (func_catalog.go); nil where there is no session.
+	Catalog Catalog
+	// Subplans runs the plans of subqueries (subquery.go); Outer holds
+	// the outer row's values while a correlated subquery's plan runs.
+	Subplans Subplans
+	Outer    []scalar.Scalar
 }
 
 // Expr is a bound scalar expression.

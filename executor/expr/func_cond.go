@@ -177,6 +177,9 @@ func nullifKernel(t pgtype.Type) kernelFunc {
 }
 
 func resolveConcatOp(name string, args []pgtype.Type) (*Function, error) {
+	if f, ok, err := resolveArrayConcat(name, args); ok {
+		return f, err
+	}
 	f, err := resolveCatalog(name, args)
 	if err == nil || len(args) != 2 || sqlstate.CodeOf(err) != sqlstate.UndefinedFunction {
 		return f, err

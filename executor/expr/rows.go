@@ -34,6 +34,7 @@ func (r rowArgs) row(k, i int) int {
 func (r rowArgs) str(k, i int) string  { return r.strs[k].Value(r.row(k, i)) }
 func (r rowArgs) i32(k, i int) int32   { return values[int32](r.args[k])[r.row(k, i)] }
 func (r rowArgs) i64(k, i int) int64   { return values[int64](r.args[k])[r.row(k, i)] }
+func (r rowArgs) u32(k, i int) uint32  { return values[uint32](r.args[k])[r.row(k, i)] }
 func (r rowArgs) f64(k, i int) float64 { return values[float64](r.args[k])[r.row(k, i)] }
 func (r rowArgs) null(k, i int) bool {
 	a := r.args[k]

@@ -37,8 +37,17 @@ func newColumn(dt arrow.DataType) (column, error) {
 		return &wordColumn{dt: dt}, nil
 	case arrow.DECIMAL128:
 		return &decimalColumn{dt: dt}, nil
-	case arrow.STRING, arrow.BINARY, arrow.LIST, arrow.FIXED_SIZE_LIST:
+	case arrow.STRING, arrow.BINARY:
 		return &bytesColumn{dt: dt}, nil
+	case arrow.LIST, arrow.FIXED_SIZE_LIST:
+		// Vectors are hashed and rebuilt as float32 bytes; other lists
+		// (arrays) element by element (list.go).
+		if dt.(arrow.ListLikeType).Elem().ID() == arrow.FLOAT32 {
+			return &bytesColumn{dt: dt}, nil
+		}
+		if lt, ok := dt.(*arrow.ListType); ok {
+			return newListColumn(lt)
+		}
 	case arrow.NULL:
 		return &nullColumn{}, nil
 	}

@@ -13,7 +13,9 @@
 //  1. each key column is read once into a flat form: one uint64 word per
 //     row for fixed-width types (integers, floats normalised so that −0 =
 //     0 and all NaNs are one value, dates, timestamps, booleans), two for
-//     decimal128, byte ranges for strings, binaries and vectors;
+//     decimal128, byte ranges for strings, binaries and vectors, and for
+//     other lists (PostgreSQL arrays) their elements in a column of the
+//     element type (list.go);
 //  2. a 64-bit hash per row is computed column by column;
 //  3. each row probes an open-addressing table (linear probing, at most
 //     half full) of ids, stopping at the first id with the same full

@@ -17,7 +17,7 @@
 // per type family holds both directions: text_bool.go, text_int.go,
 // text_float.go, text_numeric.go, text_string.go, text_bytea.go,
 // text_date.go, text_timestamp.go (with datetime_parse.go, the ISO
-// reader they share, and zone.go), text_vector.go.
+// reader they share, and zone.go), text_vector.go, text_array.go.
 //
 // The per-type Append helpers (AppendInt64, AppendFloat8,
 // AppendTimestampTZ, AppendVector, …) are the hot path of the wire codec,
@@ -40,7 +40,12 @@
 //     DateToPG, TimestampFromPG and friends.
 //   - timestamptz is an instant (Arrow time zone "UTC"); the session time
 //     zone only matters for input without a zone and for output.
-//   - interval, time, uuid, jsonb and arrays have no Arrow mapping yet;
+//   - arrays (every type with a typarray has its _type entry, plus
+//     int2vector and oidvector) are Arrow lists of their elements, one
+//     dimension; the lower bound is not kept (1, or 0 for int2vector and
+//     oidvector). text_array.go holds array_in and array_out, whose
+//     element quoting (AppendArrayElement) the wire codec shares.
+//   - interval, time, uuid and jsonb have no Arrow mapping yet;
 //     ParseText refuses them with 0A000.
 //
 // Scalars returned by ParseText and NewVector keep their bytes on the Go

@@ -64,7 +64,7 @@ func ParseText(t Type, s string, tz *time.Location) (scalar.Scalar, error) {
 			return nil, err
 		}
 		return scalar.NewInt64Scalar(v), nil
-	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc:
+	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDRegrole, OIDXID:
 		v, err := parseOID(t, s)
 		if err != nil {
 			return nil, err
@@ -105,6 +105,9 @@ func ParseText(t Type, s string, tz *time.Location) (scalar.Scalar, error) {
 	case OIDVoid:
 		return scalar.MakeNullScalar(arrow.Null), nil
 	}
+	if IsArray(t.OID) && t.OID != OIDVectorArray {
+		return parseArray(t, s, tz)
+	}
 	return nil, unsupported(t)
 }
 
@@ -118,6 +121,9 @@ func ParseText(t Type, s string, tz *time.Location) (scalar.Scalar, error) {
 func AppendText(dst []byte, t Type, arr arrow.Array, row int, o *TextOptions) []byte {
 	if o == nil {
 		o = defaultTextOptions
+	}
+	if l, ok := arr.(*array.List); ok && IsArray(t.OID) {
+		return appendArrayText(dst, t, l, row, o)
 	}
 	switch a := arr.(type) {
 	case *array.Boolean:

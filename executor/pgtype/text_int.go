@@ -58,6 +58,12 @@ func outOfRange(s, typeName string) error {
 func parseOID(t Type, s string) (uint32, error) {
 	v, err := parseInt(s, "oid", -1<<63, 1<<63-1)
 	if err != nil {
+		if sqlstate.CodeOf(err) == sqlstate.InvalidTextRepresentation && t.OID == OIDRegtype {
+			return RegtypeIn(s)
+		}
+		if sqlstate.CodeOf(err) == sqlstate.InvalidTextRepresentation && t.OID == OIDRegproc {
+			return RegprocIn(s)
+		}
 		if sqlstate.CodeOf(err) == sqlstate.InvalidTextRepresentation && t.OID != OIDOID {
 			return 0, sqlstate.New(sqlstate.FeatureNotSupported, "%s input \"%s\" needs a catalog lookup", t, s)
 		}

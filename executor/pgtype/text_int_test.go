@@ -3,6 +3,8 @@ package pgtype_test
 import (
 	"testing"
 
+	"github.com/apache/arrow/go/v17/arrow/scalar"
+
 	"github.com/lancegate/lancegate/executor/pgtype"
 	"github.com/lancegate/lancegate/executor/sqlstate"
 )
@@ -58,4 +60,26 @@ func TestIntText(t *testing.T) {
 		{typ: pgtype.Type{OID: pgtype.OIDRegclass, Mod: -1}, in: "1259", want: "1259"},
 		{typ: pgtype.Type{OID: pgtype.OIDRegclass, Mod: -1}, in: "pg_class", code: sqlstate.FeatureNotSupported},
 	}, nil, nil)
+}
+
+func TestRegtypeIn(t *testing.T) {
+	for in, want := range map[string]uint32{
+		"vector": pgtype.OIDVector, "_vector": pgtype.OIDVectorArray, "vector[]": pgtype.OIDVectorArray,
+		"integer": pgtype.OIDInt4, "int4": pgtype.OIDInt4, "pg_catalog.int4": pgtype.OIDInt4,
+		"character varying": pgtype.OIDVarchar, "double precision": pgtype.OIDFloat8, "text[]": pgtype.OIDTextArray,
+		"23": pgtype.OIDInt4, `"pg_catalog"."int8"`: pgtype.OIDInt8, `"public"."vector"`: pgtype.OIDVector,
+	} {
+		v, err := pgtype.ParseText(pgtype.Type{OID: pgtype.OIDRegtype, Mod: -1}, in, nil)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if got := v.(*scalar.Uint32).Value; got != want {
+			t.Errorf("%q: got %d, want %d", in, got, want)
+		}
+	}
+	_, err := pgtype.ParseText(pgtype.Type{OID: pgtype.OIDRegtype, Mod: -1}, "hstore", nil)
+	if sqlstate.CodeOf(err) != sqlstate.UndefinedObject {
+		t.Errorf("hstore: %v, want 42704", err)
+	}
 }

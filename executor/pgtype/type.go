@@ -1,7 +1,9 @@
 package pgtype
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -11,45 +13,54 @@ import (
 // fixed OIDs; vector and _vector have the fixed OIDs lancegate assigns to
 // the built-in pgvector extension.
 const (
-	OIDBool        uint32 = 16
-	OIDBytea       uint32 = 17
-	OIDChar        uint32 = 18 // "char"
-	OIDName        uint32 = 19
-	OIDInt8        uint32 = 20
-	OIDInt2        uint32 = 21
-	OIDInt2Vector  uint32 = 22
-	OIDInt4        uint32 = 23
-	OIDRegproc     uint32 = 24
-	OIDText        uint32 = 25
-	OIDOID         uint32 = 26
-	OIDOIDVector   uint32 = 30
-	OIDJSON        uint32 = 114
-	OIDFloat4      uint32 = 700
-	OIDFloat8      uint32 = 701
-	OIDUnknown     uint32 = 705
-	OIDBoolArray   uint32 = 1000
-	OIDInt2Array   uint32 = 1005
-	OIDInt4Array   uint32 = 1007
-	OIDTextArray   uint32 = 1009
-	OIDVarcharArr  uint32 = 1015
-	OIDInt8Array   uint32 = 1016
-	OIDFloat4Array uint32 = 1021
-	OIDFloat8Array uint32 = 1022
-	OIDBpchar      uint32 = 1042
-	OIDVarchar     uint32 = 1043
-	OIDDate        uint32 = 1082
-	OIDTime        uint32 = 1083
-	OIDTimestamp   uint32 = 1114
-	OIDTimestampTZ uint32 = 1184
-	OIDInterval    uint32 = 1186
-	OIDNumeric     uint32 = 1700
-	OIDRegclass    uint32 = 2205
-	OIDRegtype     uint32 = 2206
-	OIDVoid        uint32 = 2278
-	OIDUUID        uint32 = 2950
-	OIDJSONB       uint32 = 3802
-	OIDVector      uint32 = 16385
-	OIDVectorArray uint32 = 16391
+	OIDBool         uint32 = 16
+	OIDBytea        uint32 = 17
+	OIDChar         uint32 = 18 // "char"
+	OIDName         uint32 = 19
+	OIDInt8         uint32 = 20
+	OIDInt2         uint32 = 21
+	OIDInt2Vector   uint32 = 22
+	OIDInt4         uint32 = 23
+	OIDRegproc      uint32 = 24
+	OIDText         uint32 = 25
+	OIDOID          uint32 = 26
+	OIDXID          uint32 = 28
+	OIDOIDVector    uint32 = 30
+	OIDPGNodeTree   uint32 = 194
+	OIDJSON         uint32 = 114
+	OIDFloat4       uint32 = 700
+	OIDFloat8       uint32 = 701
+	OIDUnknown      uint32 = 705
+	OIDBoolArray    uint32 = 1000
+	OIDCharArray    uint32 = 1002
+	OIDNameArray    uint32 = 1003
+	OIDInt2Array    uint32 = 1005
+	OIDInt4Array    uint32 = 1007
+	OIDTextArray    uint32 = 1009
+	OIDVarcharArr   uint32 = 1015
+	OIDInt8Array    uint32 = 1016
+	OIDFloat4Array  uint32 = 1021
+	OIDFloat8Array  uint32 = 1022
+	OIDOIDArray     uint32 = 1028
+	OIDACLItem      uint32 = 1033
+	OIDACLItemArr   uint32 = 1034
+	OIDBpchar       uint32 = 1042
+	OIDVarchar      uint32 = 1043
+	OIDDate         uint32 = 1082
+	OIDTime         uint32 = 1083
+	OIDTimestamp    uint32 = 1114
+	OIDTimestampTZ  uint32 = 1184
+	OIDInterval     uint32 = 1186
+	OIDNumeric      uint32 = 1700
+	OIDRegclass     uint32 = 2205
+	OIDRegtype      uint32 = 2206
+	OIDVoid         uint32 = 2278
+	OIDUUID         uint32 = 2950
+	OIDJSONB        uint32 = 3802
+	OIDRegnamespace uint32 = 4089
+	OIDRegrole      uint32 = 4096
+	OIDVector       uint32 = 16385
+	OIDVectorArray  uint32 = 16391
 )
 
 // Type is a PostgreSQL type with its modifier. The zero Type is invalid.
@@ -110,45 +121,66 @@ type Info struct {
 }
 
 var infos = map[uint32]Info{
-	OIDBool:        {OIDBool, "bool", 1, 'B', 0, OIDBoolArray},
-	OIDBytea:       {OIDBytea, "bytea", -1, 'U', 0, 1001},
-	OIDChar:        {OIDChar, "char", 1, 'Z', 0, 1002},
-	OIDName:        {OIDName, "name", 64, 'S', 0, 1003},
-	OIDInt8:        {OIDInt8, "int8", 8, 'N', 0, OIDInt8Array},
-	OIDInt2:        {OIDInt2, "int2", 2, 'N', 0, OIDInt2Array},
-	OIDInt2Vector:  {OIDInt2Vector, "int2vector", -1, 'A', OIDInt2, 1006},
-	OIDInt4:        {OIDInt4, "int4", 4, 'N', 0, OIDInt4Array},
-	OIDRegproc:     {OIDRegproc, "regproc", 4, 'N', 0, 1008},
-	OIDText:        {OIDText, "text", -1, 'S', 0, OIDTextArray},
-	OIDOID:         {OIDOID, "oid", 4, 'N', 0, 1028},
-	OIDOIDVector:   {OIDOIDVector, "oidvector", -1, 'A', OIDOID, 1013},
-	OIDJSON:        {OIDJSON, "json", -1, 'U', 0, 199},
-	OIDFloat4:      {OIDFloat4, "float4", 4, 'N', 0, OIDFloat4Array},
-	OIDFloat8:      {OIDFloat8, "float8", 8, 'N', 0, OIDFloat8Array},
-	OIDUnknown:     {OIDUnknown, "unknown", -2, 'X', 0, 0},
-	OIDBoolArray:   {OIDBoolArray, "_bool", -1, 'A', OIDBool, 0},
-	OIDInt2Array:   {OIDInt2Array, "_int2", -1, 'A', OIDInt2, 0},
-	OIDInt4Array:   {OIDInt4Array, "_int4", -1, 'A', OIDInt4, 0},
-	OIDTextArray:   {OIDTextArray, "_text", -1, 'A', OIDText, 0},
-	OIDVarcharArr:  {OIDVarcharArr, "_varchar", -1, 'A', OIDVarchar, 0},
-	OIDInt8Array:   {OIDInt8Array, "_int8", -1, 'A', OIDInt8, 0},
-	OIDFloat4Array: {OIDFloat4Array, "_float4", -1, 'A', OIDFloat4, 0},
-	OIDFloat8Array: {OIDFloat8Array, "_float8", -1, 'A', OIDFloat8, 0},
-	OIDBpchar:      {OIDBpchar, "bpchar", -1, 'S', 0, 1014},
-	OIDVarchar:     {OIDVarchar, "varchar", -1, 'S', 0, OIDVarcharArr},
-	OIDDate:        {OIDDate, "date", 4, 'D', 0, 1182},
-	OIDTime:        {OIDTime, "time", 8, 'D', 0, 1183},
-	OIDTimestamp:   {OIDTimestamp, "timestamp", 8, 'D', 0, 1115},
-	OIDTimestampTZ: {OIDTimestampTZ, "timestamptz", 8, 'D', 0, 1185},
-	OIDInterval:    {OIDInterval, "interval", 16, 'T', 0, 1187},
-	OIDNumeric:     {OIDNumeric, "numeric", -1, 'N', 0, 1231},
-	OIDRegclass:    {OIDRegclass, "regclass", 4, 'N', 0, 2210},
-	OIDRegtype:     {OIDRegtype, "regtype", 4, 'N', 0, 2211},
-	OIDVoid:        {OIDVoid, "void", 4, 'P', 0, 0},
-	OIDUUID:        {OIDUUID, "uuid", 16, 'U', 0, 2951},
-	OIDJSONB:       {OIDJSONB, "jsonb", -1, 'U', 0, 3807},
-	OIDVector:      {OIDVector, "vector", -1, 'U', 0, OIDVectorArray},
-	OIDVectorArray: {OIDVectorArray, "_vector", -1, 'A', OIDVector, 0},
+	OIDBool:         {OIDBool, "bool", 1, 'B', 0, OIDBoolArray},
+	OIDBytea:        {OIDBytea, "bytea", -1, 'U', 0, 1001},
+	OIDChar:         {OIDChar, "char", 1, 'Z', 0, 1002},
+	OIDName:         {OIDName, "name", 64, 'S', 0, 1003},
+	OIDInt8:         {OIDInt8, "int8", 8, 'N', 0, OIDInt8Array},
+	OIDInt2:         {OIDInt2, "int2", 2, 'N', 0, OIDInt2Array},
+	OIDInt2Vector:   {OIDInt2Vector, "int2vector", -1, 'A', OIDInt2, 1006},
+	OIDInt4:         {OIDInt4, "int4", 4, 'N', 0, OIDInt4Array},
+	OIDRegproc:      {OIDRegproc, "regproc", 4, 'N', 0, 1008},
+	OIDText:         {OIDText, "text", -1, 'S', 0, OIDTextArray},
+	OIDOID:          {OIDOID, "oid", 4, 'N', 0, 1028},
+	OIDOIDVector:    {OIDOIDVector, "oidvector", -1, 'A', OIDOID, 1013},
+	OIDXID:          {OIDXID, "xid", 4, 'U', 0, 1011},
+	OIDPGNodeTree:   {OIDPGNodeTree, "pg_node_tree", -1, 'Z', 0, 0},
+	OIDCharArray:    {OIDCharArray, "_char", -1, 'A', OIDChar, 0},
+	OIDNameArray:    {OIDNameArray, "_name", -1, 'A', OIDName, 0},
+	OIDOIDArray:     {OIDOIDArray, "_oid", -1, 'A', OIDOID, 0},
+	OIDACLItem:      {OIDACLItem, "aclitem", 12, 'U', 0, OIDACLItemArr},
+	OIDACLItemArr:   {OIDACLItemArr, "_aclitem", -1, 'A', OIDACLItem, 0},
+	1560:            {1560, "bit", -1, 'V', 0, 1561},
+	1561:            {1561, "_bit", -1, 'A', 1560, 0},
+	OIDRegnamespace: {OIDRegnamespace, "regnamespace", 4, 'N', 0, 4090},
+	OIDRegrole:      {OIDRegrole, "regrole", 4, 'N', 0, 4097},
+	OIDJSON:         {OIDJSON, "json", -1, 'U', 0, 199},
+	OIDFloat4:       {OIDFloat4, "float4", 4, 'N', 0, OIDFloat4Array},
+	OIDFloat8:       {OIDFloat8, "float8", 8, 'N', 0, OIDFloat8Array},
+	OIDUnknown:      {OIDUnknown, "unknown", -2, 'X', 0, 0},
+	OIDBoolArray:    {OIDBoolArray, "_bool", -1, 'A', OIDBool, 0},
+	OIDInt2Array:    {OIDInt2Array, "_int2", -1, 'A', OIDInt2, 0},
+	OIDInt4Array:    {OIDInt4Array, "_int4", -1, 'A', OIDInt4, 0},
+	OIDTextArray:    {OIDTextArray, "_text", -1, 'A', OIDText, 0},
+	OIDVarcharArr:   {OIDVarcharArr, "_varchar", -1, 'A', OIDVarchar, 0},
+	OIDInt8Array:    {OIDInt8Array, "_int8", -1, 'A', OIDInt8, 0},
+	OIDFloat4Array:  {OIDFloat4Array, "_float4", -1, 'A', OIDFloat4, 0},
+	OIDFloat8Array:  {OIDFloat8Array, "_float8", -1, 'A', OIDFloat8, 0},
+	OIDBpchar:       {OIDBpchar, "bpchar", -1, 'S', 0, 1014},
+	OIDVarchar:      {OIDVarchar, "varchar", -1, 'S', 0, OIDVarcharArr},
+	OIDDate:         {OIDDate, "date", 4, 'D', 0, 1182},
+	OIDTime:         {OIDTime, "time", 8, 'D', 0, 1183},
+	OIDTimestamp:    {OIDTimestamp, "timestamp", 8, 'D', 0, 1115},
+	OIDTimestampTZ:  {OIDTimestampTZ, "timestamptz", 8, 'D', 0, 1185},
+	OIDInterval:     {OIDInterval, "interval", 16, 'T', 0, 1187},
+	OIDNumeric:      {OIDNumeric, "numeric", -1, 'N', 0, 1231},
+	OIDRegclass:     {OIDRegclass, "regclass", 4, 'N', 0, 2210},
+	OIDRegtype:      {OIDRegtype, "regtype", 4, 'N', 0, 2211},
+	OIDVoid:         {OIDVoid, "void", 4, 'P', 0, 0},
+	OIDUUID:         {OIDUUID, "uuid", 16, 'U', 0, 2951},
+	OIDJSONB:        {OIDJSONB, "jsonb", -1, 'U', 0, 3807},
+	OIDVector:       {OIDVector, "vector", -1, 'U', 0, OIDVectorArray},
+	OIDVectorArray:  {OIDVectorArray, "_vector", -1, 'A', OIDVector, 0},
+}
+
+// Types lists every type the catalogue knows, in OID order.
+func Types() []Info {
+	out := make([]Info, 0, len(infos))
+	for _, i := range infos {
+		out = append(out, i)
+	}
+	slices.SortFunc(out, func(a, b Info) int { return cmp.Compare(a.OID, b.OID) })
+	return out
 }
 
 // Lookup returns the catalogue entry of an OID.
@@ -252,13 +284,13 @@ func (t Type) Arrow() (arrow.DataType, error) {
 		return arrow.PrimitiveTypes.Int32, nil
 	case OIDInt8:
 		return arrow.PrimitiveTypes.Int64, nil
-	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc:
+	case OIDOID, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDRegrole, OIDXID:
 		return arrow.PrimitiveTypes.Uint32, nil
 	case OIDFloat4:
 		return arrow.PrimitiveTypes.Float32, nil
 	case OIDFloat8:
 		return arrow.PrimitiveTypes.Float64, nil
-	case OIDText, OIDVarchar, OIDBpchar, OIDName, OIDUnknown, OIDChar, OIDJSON:
+	case OIDText, OIDVarchar, OIDBpchar, OIDName, OIDUnknown, OIDChar, OIDJSON, OIDPGNodeTree, OIDACLItem:
 		return arrow.BinaryTypes.String, nil
 	case OIDBytea:
 		return arrow.BinaryTypes.Binary, nil
@@ -282,6 +314,14 @@ func (t Type) Arrow() (arrow.DataType, error) {
 		return arrow.FixedSizeListOf(t.Mod, arrow.PrimitiveTypes.Float32), nil
 	case OIDVoid:
 		return arrow.Null, nil
+	}
+	if i, ok := infos[t.OID]; ok && i.Category == 'A' && i.Elem != 0 && t.OID != OIDVectorArray {
+		// Arrays (and int2vector, oidvector) are lists of their elements.
+		et, err := Type{OID: i.Elem, Mod: t.Mod}.Arrow()
+		if err != nil {
+			return nil, err
+		}
+		return arrow.ListOf(et), nil
 	}
 	return nil, fmt.Errorf("type %s has no storage mapping", t)
 }

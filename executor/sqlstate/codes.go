@@ -1,5 +1,10 @@
 package sqlstate
 
+import (
+	"context"
+	"errors"
+)
+
 // Code is a five-character SQLSTATE.
 type Code string
 
@@ -12,6 +17,8 @@ const (
 	ProtocolViolation   Code = "08P01"
 
 	FeatureNotSupported Code = "0A000"
+
+	CardinalityViolation Code = "21000"
 
 	DataException                Code = "22000"
 	StringDataRightTruncation    Code = "22001"
@@ -69,6 +76,8 @@ const (
 	AmbiguousFunction                Code = "42725"
 	DatatypeMismatch                 Code = "42804"
 	GroupingError                    Code = "42803"
+	WindowingError                   Code = "42P20"
+	DuplicateAlias                   Code = "42712"
 	WrongObjectType                  Code = "42809"
 	InvalidColumnReference           Code = "42P10"
 	IndeterminateDatatype            Code = "42P18"
@@ -101,4 +110,17 @@ func (c Code) Class() string {
 		return ""
 	}
 	return string(c[:2])
+}
+
+// Canceled returns the 57014 error of a statement whose context ended
+// (statement_timeout or a cancel request), or nil while ctx is live.
+func Canceled(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Wrap(err, QueryCanceled, "canceling statement due to statement timeout")
+	}
+	return Wrap(err, QueryCanceled, "canceling statement due to user request")
 }

@@ -14,6 +14,9 @@ type Error struct {
 	Detail   string
 	Hint     string
 	Position int
+	// Where is the context of the error (PostgreSQL's CONTEXT line, e.g.
+	// `COPY items, line 3, column price: "abc"`).
+	Where string
 	// Err is the underlying cause, if any; it is not shown to clients.
 	Err error
 }
@@ -64,6 +67,13 @@ func (e *Error) WithDetail(format string, args ...any) *Error {
 func (e *Error) WithHint(format string, args ...any) *Error {
 	c := *e
 	c.Hint = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// WithWhere returns a copy of e with a context line.
+func (e *Error) WithWhere(format string, args ...any) *Error {
+	c := *e
+	c.Where = fmt.Sprintf(format, args...)
 	return &c
 }
 
