@@ -193,28 +193,52 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	star := len(n.Args) == 0 || (name == "count" && len(n.Args) == 1 && isStar(n.Args[0]))
 	var argTypes []pgtype.Type
 	if !star {
-		if len(n.Args) != 1 {
+		if len(n.Args) > 1 && name != "string_agg" {
 			return nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(n.Args)).WithPosition(b.pos(n))
 		}
 		b.agg = nil
-		arg, err := b.bindExpr(n.Args[0], st.in)
+		args, err := b.bindArgs(n.Args, st.in)
 		b.agg = st
 		if err != nil {
 			return nil, err
 		}
-		if arg.Type() == pgtype.Unknown {
-			if arg, err = b.coerce(arg, pgtype.Text, n); err != nil {
+		for i, a := range args[1:] {
+			if hasColumnRef(n.Args[i+1]) {
+				return nil, sqlstate.New(sqlstate.FeatureNotSupported, "the delimiter of %s must be a constant", name).WithPosition(b.pos(n.Args[i+1]))
+			}
+			call.consts = append(call.consts, a)
+		}
+		call.arg = args[0]
+		for _, a := range args {
+			argTypes = append(argTypes, a.Type())
+		}
+		if len(args) == 1 && args[0].Type() == pgtype.Unknown {
+			if call.arg, err = b.coerce(args[0], pgtype.Text, n); err != nil {
 				return nil, err
 			}
+			argTypes[0] = pgtype.Text
 		}
-		call.arg = arg
-		argTypes = []pgtype.Type{arg.Type()}
 	}
 	agg, err := expr.ResolveAggregate(name, argTypes)
 	if err != nil {
 		return nil, withPos(err, b.pos(n))
 	}
 	call.agg = agg
+	// Convert the arguments to the aggregate's types, as for functions.
+	if call.arg != nil && len(agg.Args) == 1+len(call.consts) {
+		if call.arg.Type().OID != agg.Args[0].OID {
+			if call.arg, err = b.coerce(call.arg, agg.Args[0], n); err != nil {
+				return nil, err
+			}
+		}
+		for i, c := range call.consts {
+			if c.Type().OID != agg.Args[i+1].OID {
+				if call.consts[i], err = b.coerce(c, agg.Args[i+1], n); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	// Reuse an identical aggregate already computed.
 	for i, a := range st.node.aggs {
 		if a.name == call.name && a.distinct == call.distinct && ((a.arg == nil && call.arg == nil) || (a.arg != nil && call.arg != nil && sameExpr(a.arg, call.arg))) {

@@ -21,6 +21,9 @@ import (
 // with PostgreSQL's typing rules. Untyped literals and parameters stay of
 // type Unknown until a context fixes their type (coerce).
 func (b *binder) bindExpr(e ast.ExprNode, sc *scope) (expr.Expr, error) {
+	if w, ok := e.(*ast.WindowFuncExpr); ok {
+		return b.bindWindowRef(w, sc)
+	}
 	if b.agg != nil {
 		if x, handled, err := b.aggMatch(e); handled || err != nil {
 			return x, err
@@ -97,10 +100,15 @@ func isUnknownParam(e expr.Expr) bool {
 }
 
 func (b *binder) bindColumn(n *ast.ColumnNameExpr, sc *scope) (expr.Expr, error) {
-	if n.Name.Schema.O != "" && n.Name.Schema.O != "public" {
+	if s := n.Name.Schema.L; s != "" && s != "public" && s != "pg_catalog" && s != "information_schema" && s != SystemSchema {
 		return nil, sqlstate.New(sqlstate.UndefinedTable, "missing FROM-clause entry for table %q", n.Name.Schema.O+"."+n.Name.Table.O).WithPosition(b.pos(n))
 	}
 	i, err := sc.lookup(n.Name.Table.O, n.Name.Name.O, b.pos(n))
+	if code := sqlstate.CodeOf(err); (code == sqlstate.UndefinedColumn || code == sqlstate.UndefinedTable) && len(b.outer) > 0 {
+		if ref, ok, oerr := b.outerColumn(n.Name.Table.O, n.Name.Name.O, b.pos(n)); oerr != nil || ok {
+			return ref, oerr
+		}
+	}
 	if err != nil {
 		// An output-column alias is not visible in WHERE; PostgreSQL says so.
 		return nil, err

@@ -17,9 +17,6 @@ func (b *binder) bindFrom(j *ast.Join) (node, *scope, error) {
 	if j.Right == nil {
 		return b.bindFromItem(j.Left)
 	}
-	if j.NaturalJoin || len(j.Using) > 0 {
-		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "NATURAL JOIN and JOIN … USING are not supported yet").WithPosition(b.pos(j))
-	}
 	left, ls, err := b.bindFromItem(j.Left)
 	if err != nil {
 		return nil, nil, err
@@ -45,6 +42,9 @@ func (b *binder) bindFrom(j *ast.Join) (node, *scope, error) {
 	}
 	sc := concat(ls, rs)
 	jn := &joinNode{left: left, right: right, kind: kind, out: sc.cols}
+	if j.NaturalJoin || len(j.Using) > 0 {
+		return b.bindUsing(j, jn, ls, rs, swap)
+	}
 	if j.On != nil {
 		if hasAggregate(j.On.Expr) {
 			return nil, nil, sqlstate.New(sqlstate.GroupingError, "aggregate functions are not allowed in JOIN conditions").WithPosition(b.pos(j.On.Expr))
@@ -88,7 +88,14 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 			if alias == "" {
 				alias = src.Name.O
 			}
-			nd, sc, err := b.bindTable(src, alias)
+			var nd node
+			var sc *scope
+			var err error
+			if c, lvl, ok := b.cte(src.Name.L); ok && src.Schema.O == "" {
+				nd, sc, err = b.bindCTERef(c, lvl, alias)
+			} else {
+				nd, sc, err = b.bindTable(src, alias)
+			}
 			if err != nil {
 				return nil, nil, err
 			}
@@ -141,9 +148,10 @@ func (b *binder) resolveTable(tn *ast.TableName) (Table, tableRef, error) {
 	ref := tableRef{name: tn.Name.O}
 	switch s := tn.Schema.O; {
 	case s == "" || s == "public":
-	case tn.Schema.L == SystemSchema:
-		// lancegate.<t>: the catalog's system tables.
-		ref.name = SystemSchema + "." + tn.Name.O
+	case tn.Schema.L == SystemSchema, tn.Schema.L == "pg_catalog", tn.Schema.L == "information_schema":
+		// lancegate.<t>: the catalog's system tables; pg_catalog.<t> and
+		// information_schema.<t>: PostgreSQL's catalog.
+		ref.name = tn.Schema.L + "." + tn.Name.O
 	default:
 		return nil, tableRef{}, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", s+"."+tn.Name.O).WithPosition(b.pos(tn))
 	}
@@ -212,13 +220,15 @@ func (b *binder) bindTable(tn *ast.TableName, alias string) (node, *scope, error
 // bindTableFunction binds a function in FROM: lance_versions('t') lists a
 // table's versions; generate_series(start, stop [, step]) counts.
 func (b *binder) bindTableFunction(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *scope, error) {
-	name := strings.ToLower(fn.FnName.O)
+	name := strings.TrimPrefix(strings.ToLower(fn.FnName.O), "pg_catalog.")
 	switch name {
 	case "generate_series":
 		return b.bindSeries(fn, ts)
+	case "unnest":
+		return b.bindUnnest(fn, ts)
 	case "lance_versions":
 	default:
-		return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s does not exist", name).WithPosition(b.pos(fn))
+		return b.bindScalarInFrom(fn, ts)
 	}
 	if len(fn.Args) != 1 {
 		return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function lance_versions takes one table name").WithPosition(b.pos(fn))
@@ -259,7 +269,9 @@ func (b *binder) bindSeries(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *s
 	typ := pgtype.Int4
 	args := make([]expr.Expr, len(fn.Args))
 	for i, a := range fn.Args {
-		if hasColumnRef(a) {
+		if hasColumnRef(a) && len(b.outer) == 0 {
+			// Inside a subquery, columns of the enclosing query are
+			// outer references, constant for each run of the subquery.
 			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "generate_series arguments must not refer to columns").WithPosition(b.pos(a))
 		}
 		x, err := b.bindExpr(a, &scope{})
@@ -292,4 +304,132 @@ func (b *binder) bindSeries(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *s
 	}
 	out := []column{{table: alias, name: col, typ: typ}}
 	return &seriesNode{args: args, out: out}, &scope{cols: out}, nil
+}
+
+// bindUsing binds JOIN … USING (cols) and NATURAL JOIN: the join
+// condition is l.c = r.c for each column, and the output has each merged
+// column once, under its bare name, first; then the other columns of the
+// left side and of the right side. The two sides' own copies stay
+// reachable as l.c and r.c. The merged value is the left side's for inner
+// and left joins and the right side's for right joins. swap reports that
+// jn's sides were exchanged for a RIGHT JOIN (ls and rs are jn's).
+func (b *binder) bindUsing(j *ast.Join, jn *joinNode, ls, rs *scope, swap bool) (node, *scope, error) {
+	var names []string
+	if j.NaturalJoin {
+		for _, c := range ls.cols {
+			if c.hidden {
+				continue
+			}
+			for _, r := range rs.cols {
+				if !r.hidden && r.name == c.name {
+					names = append(names, c.name)
+					break
+				}
+			}
+		}
+	} else {
+		for _, u := range j.Using {
+			names = append(names, u.Name.O)
+		}
+	}
+	nl := len(ls.cols)
+	find := func(s *scope, name string) (int, error) {
+		found := -1
+		for i, c := range s.cols {
+			if c.name == name && !c.hidden {
+				if found >= 0 {
+					return 0, sqlstate.New(sqlstate.AmbiguousColumn, "common column name %q appears more than once in left table", name).WithPosition(b.pos(j))
+				}
+				found = i
+			}
+		}
+		if found < 0 {
+			return 0, sqlstate.New(sqlstate.UndefinedColumn, "column %q specified in USING clause does not exist in left table", name).WithPosition(b.pos(j))
+		}
+		return found, nil
+	}
+	var conds []expr.Expr
+	var exprs []expr.Expr
+	var cols []column
+	used := map[int]bool{}
+	for _, name := range names {
+		li, err := find(ls, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		ri, err := find(rs, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		l := &expr.Column{Index: li, T: ls.cols[li].typ, Name: name}
+		r := &expr.Column{Index: nl + ri, T: rs.cols[ri].typ, Name: name}
+		eq, err := b.call("=", []expr.Expr{l, r}, j)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, eq)
+		used[li], used[nl+ri] = true, true
+		// jn's left side is the side whose rows all appear (the written
+		// right side of a RIGHT JOIN, swapped), so its value is the
+		// merged one.
+		var merged expr.Expr = l
+		exprs = append(exprs, merged)
+		cols = append(cols, column{name: name, typ: merged.Type()})
+	}
+	jn.cond = &expr.BoolOp{Args: conds}
+	if len(conds) == 1 {
+		jn.cond = conds[0]
+	}
+	switch {
+	case len(conds) == 0:
+		jn.kind, jn.cond = joinCross, nil
+	case jn.kind == joinCross:
+		jn.kind = joinInner
+	}
+	first, second := ls, rs
+	firstOff, secondOff := 0, nl
+	if swap {
+		first, second, firstOff, secondOff = rs, ls, nl, 0
+	}
+	for _, side := range []struct {
+		s   *scope
+		off int
+	}{{first, firstOff}, {second, secondOff}} {
+		for i, c := range side.s.cols {
+			e := &expr.Column{Index: side.off + i, T: c.typ, Name: c.name}
+			if used[side.off+i] {
+				c.hidden, c.qualifiedOnly = true, true
+			}
+			exprs = append(exprs, e)
+			cols = append(cols, c)
+		}
+	}
+	return &projectNode{in: jn, exprs: exprs, out: cols}, &scope{cols: cols}, nil
+}
+
+// bindScalarInFrom binds a function that returns one value used as a FROM
+// item (SELECT * FROM current_database()): a relation of one row and one
+// column, named after the alias or else the function.
+func (b *binder) bindScalarInFrom(fn *ast.FuncCallExpr, ts *ast.TableSource) (node, *scope, error) {
+	name := strings.TrimPrefix(strings.ToLower(fn.FnName.O), "pg_catalog.")
+	call := *fn
+	call.FnName = ast.NewCIStr(name)
+	x, err := b.bindExpr(&call, &scope{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if x.Type() == pgtype.Unknown {
+		if x, err = b.coerce(x, pgtype.Text, fn); err != nil {
+			return nil, nil, err
+		}
+	}
+	alias := ts.AsName.O
+	if alias == "" {
+		alias = name
+	}
+	col := column{table: alias, name: alias, typ: x.Type()}
+	if cs := b.src.ColumnAliases(ts); len(cs) > 0 {
+		col.name = cs[0]
+	}
+	return &valuesNode{rows: [][]expr.Expr{{x}}, out: []column{col}}, &scope{cols: []column{col}}, nil
 }

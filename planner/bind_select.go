@@ -32,14 +32,13 @@ func oneRow() node { return &valuesNode{rows: [][]expr.Expr{{}}} }
 func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 	targets := b.insertTargets
 	b.insertTargets = nil
-	if s.With != nil {
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "WITH is not supported yet").WithPosition(b.pos(s))
+	pop, err := b.pushWith(s.With)
+	if err != nil {
+		return nil, withPos(err, b.pos(s))
 	}
+	defer pop()
 	if s.Kind == ast.SelectStmtKindValues {
 		return b.bindValuesStmt(s)
-	}
-	if len(s.WindowSpecs) > 0 {
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "window functions are not supported yet").WithPosition(b.pos(s))
 	}
 	if s.LockInfo != nil && s.LockInfo.LockType != ast.SelectLockNone {
 		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "SELECT … FOR UPDATE is not supported").WithPosition(b.pos(s))
@@ -84,6 +83,10 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 			return nil, err
 		}
 		defer func() { b.agg = nil }()
+	}
+	in, sc, err = b.bindWindows(s, in, sc)
+	if err != nil {
+		return nil, err
 	}
 
 	// The select list.

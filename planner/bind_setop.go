@@ -21,9 +21,11 @@ func (n *unionNode) label() string     { return "Union All" }
 // bindSetOpr binds UNION [ALL] (INTERSECT and EXCEPT are refused) with
 // its ORDER BY and LIMIT.
 func (b *binder) bindSetOpr(s *ast.SetOprStmt) (*boundQuery, error) {
-	if s.With != nil {
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "WITH is not supported yet").WithPosition(b.pos(s))
+	pop, err := b.pushWith(s.With)
+	if err != nil {
+		return nil, withPos(err, b.pos(s))
 	}
+	defer pop()
 	q, err := b.bindSetList(s.SelectList)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/lancegate/lancegate/executor/pgtype"
+	"github.com/lancegate/lancegate/planner/dialect"
 )
 
 // Session is what binding needs of the client's session. The gateway
@@ -53,6 +54,9 @@ type Source interface {
 	TableFunction(ts *ast.TableSource) *ast.FuncCallExpr
 	// StorageParams returns CREATE TABLE's WITH ( name = value, … ).
 	StorageParams() []StorageParam
+	// AlterColumns returns the ALTER TABLE … ALTER COLUMN actions, in
+	// order (each appears in the AST as ALTER COLUMN c DROP DEFAULT).
+	AlterColumns() []dialect.AlterColumn
 }
 
 // StorageParam is one storage parameter of CREATE TABLE … WITH (…).
@@ -77,6 +81,16 @@ type binder struct {
 	// these types instead of text, as PostgreSQL leaves them unresolved
 	// there.
 	insertTargets []pgtype.Type
+	// subplans are the plans of the statement's subqueries, by id;
+	// outer are the scopes of the queries enclosing the subquery being
+	// bound (bind_subquery.go).
+	subplans []node
+	outer    []*outerFrame
+	// windows maps window function calls to the columns their
+	// windowNodes add (bind_window.go).
+	windows map[*ast.WindowFuncExpr]int
+	// with are the CTEs of the enclosing WITH clauses (bind_with.go).
+	with []withScope
 }
 
 func (b *binder) pos(n ast.Node) int {

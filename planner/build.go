@@ -51,6 +51,8 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return executor.NewValues(env, executor.ValuesConfig{Rows: n.rows, Names: names(n.out), Types: columnTypes(n.out)})
 	case *seriesNode:
 		return x.buildSeries(n)
+	case *unnestNode:
+		return x.buildUnnest(n)
 	case *versionsNode:
 		return x.buildVersions(n)
 	case *filterNode:
@@ -74,7 +76,7 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		for i, a := range n.aggs {
 			calls[i] = expr.AggCall{Agg: a.agg, Distinct: a.distinct}
 			if a.arg != nil {
-				calls[i].Args = []expr.Expr{a.arg}
+				calls[i].Args = append([]expr.Expr{a.arg}, a.consts...)
 			}
 		}
 		return closeOnError(in)(executor.NewHashAggregate(env, in, executor.HashAggregateConfig{GroupBy: n.groups, Aggs: calls, Names: names(n.out)}))
@@ -84,6 +86,8 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 			return nil, err
 		}
 		return closeOnError(in)(executor.NewDistinct(env, in, executor.DistinctConfig{}))
+	case *windowNode:
+		return x.buildWindow(n)
 	case *sortNode:
 		in, err := x.build(n.in)
 		if err != nil {
@@ -382,8 +386,10 @@ func children(e expr.Expr) []expr.Expr {
 		return []expr.Expr{n.Arg, n.Pattern}
 	case *expr.Coalesce:
 		return n.Args
+	case *expr.Subquery:
+		return n.Outer
 	}
-	return nil
+	return arrayChildren(e)
 }
 
 // shift returns e with every column index moved by delta.
@@ -426,8 +432,12 @@ func shiftWith(e expr.Expr, rec func(expr.Expr) expr.Expr) (expr.Expr, bool) {
 		return rec(x)
 	}
 	switch n := e.(type) {
-	case *expr.Const, *expr.Param:
+	case *expr.Const, *expr.Param, *expr.OuterRef:
 		return n, true
+	case *expr.Subquery:
+		c := *n
+		c.Outer = all(n.Outer)
+		return &c, true
 	case *expr.Call:
 		return &expr.Call{Func: n.Func, Args: all(n.Args)}, true
 	case *expr.Cast:
@@ -452,6 +462,9 @@ func shiftWith(e expr.Expr, rec func(expr.Expr) expr.Expr) (expr.Expr, bool) {
 		return &expr.Like{Arg: rec(n.Arg), Pattern: rec(n.Pattern), Escape: n.Escape, ILike: n.ILike, Not: n.Not}, true
 	case *expr.Coalesce:
 		return &expr.Coalesce{Args: all(n.Args), T: n.T}, true
+	}
+	if out, ok := shiftArray(e, rec); ok {
+		return out, true
 	}
 	return e, false
 }

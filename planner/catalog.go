@@ -39,6 +39,9 @@ type TableDef struct {
 	// Location is the storage URI of the table's dataset (CREATE TABLE …
 	// WITH (location = '…')); empty for the default, <root>/<name>.lance.
 	Location string
+	// PrimaryKey names the primary key's columns, in key order; empty for
+	// none.
+	PrimaryKey []string
 }
 
 // ColumnDef is a column of CREATE TABLE or ALTER TABLE ADD COLUMN.
@@ -46,6 +49,8 @@ type ColumnDef struct {
 	Name    string
 	Type    pgtype.Type
 	NotNull bool
+	// PrimaryKey marks a column of the table's primary key.
+	PrimaryKey bool
 }
 
 // Table is one snapshot of a table.

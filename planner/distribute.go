@@ -454,7 +454,7 @@ func (x *execution) fragment(n *remoteNode, t Table, ref spec.TableRef, frags []
 		for i, c := range a.aggs {
 			call := expr.AggCall{Agg: c.agg, Distinct: c.distinct}
 			if c.arg != nil {
-				call.Args = []expr.Expr{c.arg}
+				call.Args = append([]expr.Expr{c.arg}, c.consts...)
 			}
 			sa, err := enc.AggCall(call)
 			if err != nil {

@@ -3,8 +3,10 @@
 //
 //	client text ─▶ dialect (planner/dialect): PG lexer, rewrite to TiDB-dialect text, TiDB parser
 //	           ─▶ binder (bind_*.go): names → columns, PG typing and overloads, parameter types
-//	           ─▶ plan nodes (plan.go): scan, filter, project, aggregate, sort, top-k, limit, join
-//	           ─▶ rules (rules.go): Sort+Limit → TopK (exact vector search), column pruning;
+//	           ─▶ plan nodes (plan.go): scan, filter, project, aggregate, window, sort, top-k, limit,
+//	              join, union, unnest; subqueries in expressions as plans of their own (bind_subquery.go)
+//	           ─▶ rules: WHERE conjuncts pushed into joins (pushdown.go); rules.go: Sort+Limit → TopK
+//	              (exact vector search), column pruning;
 //	              vector.go: vector search through an index; distribute.go: with plan
 //	              executors, Gather nodes for scans, partial aggregates and top-k
 //	           ─▶ build (build.go): executor operators, once per execution
@@ -58,9 +60,20 @@
 // expression without a wire form. The planner sees only the Cluster
 // interface; it never imports executor/remote.
 //
+// # Subqueries, CTEs, windows
+//
+// A subquery in an expression is bound as a plan of its own (its id in
+// Prepared.subplans) and evaluated by expr.Subquery through the
+// execution's RunSubplan; a column the subquery's scopes lack is looked up
+// in the enclosing queries' scopes and read through expr.OuterRef, once
+// per outer row. WITH queries are inlined at each reference
+// (bind_with.go). Ranking window functions add a windowNode between the
+// input and the select list (bind_window.go).
+//
 // # Not yet
 //
-// Subqueries in expressions, UNION, window functions, CTEs, NATURAL and
-// USING joins, column defaults and constraints other than NOT NULL are
+// INTERSECT/EXCEPT, WITH RECURSIVE, aggregates over windows, set-returning
+// functions in the select list, ORDER BY inside aggregates, column
+// defaults and constraints other than NOT NULL and PRIMARY KEY are
 // refused with 0A000 and a position.
 package planner

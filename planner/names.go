@@ -17,8 +17,31 @@ func (b *binder) fieldName(e ast.ExprNode) string {
 		return n.Name.Name.O
 	case *ast.AggregateFuncExpr:
 		return strings.ToLower(n.F)
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(n.Name)
 	case *ast.CaseExpr:
+		// PostgreSQL names a CASE after its ELSE branch when that has a
+		// name of its own.
+		if n.ElseClause != nil {
+			if name := b.fieldName(n.ElseClause); name != "?column?" {
+				return name
+			}
+		}
 		return "case"
+	case *ast.SubqueryExpr:
+		// A scalar subquery is named after its one output column.
+		if sel, ok := n.Query.(*ast.SelectStmt); ok && sel.Fields != nil && len(sel.Fields.Fields) == 1 {
+			f := sel.Fields.Fields[0]
+			if f.AsName.O != "" {
+				return f.AsName.O
+			}
+			if f.Expr != nil {
+				return b.fieldName(f.Expr)
+			}
+		}
+		return "?column?"
+	case *ast.ExistsSubqueryExpr:
+		return "exists"
 	case *ast.FuncCallExpr:
 		name := strings.ToLower(n.FnName.O)
 		switch name {
@@ -31,7 +54,7 @@ func (b *binder) fieldName(e ast.ExprNode) string {
 			if len(n.Args) > 1 {
 				if t, ok := constString(n.Args[1]); ok {
 					if ty, err := typeByName(t, -1); err == nil {
-						return ty.Info().Name
+						return castColumnName(ty)
 					}
 					t = strings.TrimPrefix(t, "pg_catalog.")
 					return t
@@ -39,6 +62,13 @@ func (b *binder) fieldName(e ast.ExprNode) string {
 			}
 			return "?column?"
 		case "__pg_op", "__pg_nulls":
+			return "?column?"
+		case "__pg_array", "__pg_array_sub":
+			return "array"
+		case "__pg_subscript", "__pg_slice":
+			if len(n.Args) > 0 {
+				return b.fieldName(n.Args[0])
+			}
 			return "?column?"
 		case "vec_l2_distance", "vec_cosine_distance", "vec_negative_inner_product", "vec_l1_distance":
 			return "?column?"

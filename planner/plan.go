@@ -117,8 +117,11 @@ func (n *projectNode) label() string {
 // aggCall is one aggregate of an aggregation: its resolved function and
 // argument (nil for count(*)).
 type aggCall struct {
-	agg      *expr.Aggregate
-	arg      expr.Expr
+	agg *expr.Aggregate
+	arg expr.Expr
+	// consts are further arguments, constant per call (string_agg's
+	// delimiter).
+	consts   []expr.Expr
 	distinct bool
 	name     string
 }
@@ -146,6 +149,9 @@ func (n *aggNode) label() string {
 		arg := "*"
 		if a.arg != nil {
 			arg = a.arg.String()
+			for _, c := range a.consts {
+				arg += ", " + c.String()
+			}
 			if a.distinct {
 				arg = "DISTINCT " + arg
 			}

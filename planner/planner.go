@@ -41,6 +41,8 @@ type Prepared struct {
 	drop    *dropTablePlan
 	alter   *alterTablePlan
 	explain *explainPlan
+	// subplans are the plans of subqueries in expressions, by id.
+	subplans []node
 }
 
 // Prepare binds one statement. paramTypes are the types the client
@@ -76,6 +78,7 @@ func Prepare(ctx context.Context, cat Catalog, sess Session, src Source, paramTy
 		}
 	}
 	p.Params = b.params
+	p.subplans = b.subplans
 	return p, nil
 }
 
@@ -88,7 +91,7 @@ func (b *binder) bindStatement(stmt ast.StmtNode) (*Prepared, error) {
 		if p.query, err = b.bindQuery(s.(ast.ResultSetNode)); err != nil {
 			return nil, err
 		}
-		p.query.root = useIndexes(pruneRoot(p.query.root))
+		p.query.root = useIndexes(pruneRoot(pushFilters(p.query.root)))
 		if clusterOf(b.cat) != nil {
 			p.query.root = distribute(p.query.root)
 		}
@@ -167,7 +170,14 @@ type Result struct {
 // Execute runs a prepared statement against cat with the parameters and
 // settings of env.
 func (p *Prepared) Execute(ctx context.Context, cat Catalog, env *expr.Env) (*Result, error) {
-	return p.execute(&execution{ctx: ctx, cat: cat, env: env, params: p.Params})
+	x := &execution{ctx: ctx, cat: cat, params: p.Params, subplans: p.subplans}
+	if len(p.subplans) > 0 {
+		withSubplans := *env
+		withSubplans.Subplans = x
+		env = &withSubplans
+	}
+	x.env = env
+	return p.execute(x)
 }
 
 func (p *Prepared) execute(x *execution) (*Result, error) {
@@ -210,6 +220,8 @@ type execution struct {
 	remote map[*remoteNode]*remoteRun
 	// params are the statement's parameter types (for fragments).
 	params []pgtype.Type
+	// subplans are the statement's subquery plans (bind_subquery.go).
+	subplans []node
 }
 
 // PrepareExplain binds EXPLAIN [ANALYZE] of a statement; the dialect bridge
@@ -223,9 +235,10 @@ func PrepareExplain(ctx context.Context, cat Catalog, sess Session, src Source, 
 		return nil, sqlstate.New(sqlstate.SyntaxError, "EXPLAIN of EXPLAIN is not allowed")
 	}
 	return &Prepared{
-		Params:  p.Params,
-		Columns: []ResultColumn{{Name: "QUERY PLAN", Type: pgtype.Text}},
-		Kind:    "EXPLAIN",
-		explain: &explainPlan{inner: p, analyze: analyze},
+		Params:   p.Params,
+		Columns:  []ResultColumn{{Name: "QUERY PLAN", Type: pgtype.Text}},
+		Kind:     "EXPLAIN",
+		explain:  &explainPlan{inner: p, analyze: analyze},
+		subplans: p.subplans,
 	}, nil
 }

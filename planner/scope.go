@@ -17,6 +17,9 @@ type column struct {
 	typ   pgtype.Type
 	// hidden columns (row addresses, ORDER BY helpers) are not expanded by *.
 	hidden bool
+	// qualifiedOnly columns are found only by table.name: the two sides'
+	// columns of JOIN … USING, whose merged column has the bare name.
+	qualifiedOnly bool
 	// tableOID and attNum identify a plain table column for RowDescription.
 	tableOID uint32
 	attNum   int16
@@ -37,7 +40,7 @@ func (s *scope) add(c column) int {
 func (s *scope) lookup(table, name string, pos int) (int, error) {
 	found := -1
 	for i, c := range s.cols {
-		if c.name != name || (table != "" && c.table != table) {
+		if c.name != name || (table != "" && c.table != table) || (table == "" && c.qualifiedOnly) {
 			continue
 		}
 		if c.hidden && table == "" && c.name != name {

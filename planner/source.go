@@ -116,6 +116,8 @@ func (s dialectSource) TableFunction(ts *ast.TableSource) *ast.FuncCallExpr {
 	return &ast.FuncCallExpr{FnName: ast.NewCIStr(fname), Args: fc.Args[1:]}
 }
 
+func (s dialectSource) AlterColumns() []dialect.AlterColumn { return s.rw.Side.AlterColumns }
+
 func (s dialectSource) StorageParams() []StorageParam {
 	var out []StorageParam
 	for _, sp := range s.rw.Side.StorageParams {

@@ -31,6 +31,8 @@ var typeNames = map[string]uint32{
 	"interval": pgtype.OIDInterval,
 	"vector":   pgtype.OIDVector,
 	"oid":      pgtype.OIDOID, "regclass": pgtype.OIDRegclass, "regtype": pgtype.OIDRegtype, "regproc": pgtype.OIDRegproc,
+	"regnamespace": pgtype.OIDRegnamespace, "regrole": pgtype.OIDRegrole, "xid": pgtype.OIDXID, "pg_node_tree": pgtype.OIDPGNodeTree,
+	"_oid": pgtype.OIDOIDArray, "_name": pgtype.OIDNameArray, "_char": pgtype.OIDCharArray, "int2vector": pgtype.OIDInt2Vector, "oidvector": pgtype.OIDOIDVector,
 	"json": pgtype.OIDJSON, "jsonb": pgtype.OIDJSONB, "uuid": pgtype.OIDUUID,
 	"_int2": pgtype.OIDInt2Array, "_int4": pgtype.OIDInt4Array, "_int8": pgtype.OIDInt8Array,
 	"_text": pgtype.OIDTextArray, "_float4": pgtype.OIDFloat4Array, "_float8": pgtype.OIDFloat8Array,
@@ -56,7 +58,10 @@ func typeByName(name string, mod int32) (pgtype.Type, error) {
 	n = strings.TrimSuffix(n, "[]")
 	oid, ok := typeNames[n]
 	if !ok && strings.HasPrefix(n, "_") {
-		if _, known := typeNames[n[1:]]; known {
+		if elem, known := typeNames[n[1:]]; known {
+			if at, ok := pgtype.ArrayOf(pgtype.Type{OID: elem, Mod: mod}); ok {
+				return at, nil
+			}
 			return pgtype.Type{}, sqlstate.New(sqlstate.FeatureNotSupported, "type %s[] is not supported", n[1:])
 		}
 	}
@@ -71,7 +76,7 @@ func typeByName(name string, mod int32) (pgtype.Type, error) {
 		if info.Array == 0 {
 			return pgtype.Type{}, sqlstate.New(sqlstate.UndefinedObject, "type %q does not exist", name)
 		}
-		return pgtype.Type{OID: info.Array, Mod: -1}, nil
+		return pgtype.Type{OID: info.Array, Mod: mod}, nil
 	}
 	return pgtype.Type{OID: oid, Mod: mod}, nil
 }
@@ -91,6 +96,14 @@ func storable(t pgtype.Type) error {
 			return sqlstate.New(sqlstate.ProgramLimitExceeded, "column cannot have more than 16000 dimensions")
 		}
 		return nil
+	}
+	if pgtype.IsArray(t.OID) && !pgtype.IsVectorArray(t.OID) && t.OID != pgtype.OIDVectorArray {
+		// Arrays would be Arrow lists of their elements, but the Lance
+		// writer (storage/lance/datafile) cannot encode list columns yet.
+		if err := storable(pgtype.ElemOf(t)); err != nil {
+			return sqlstate.New(sqlstate.FeatureNotSupported, "type %q is not supported", t.String())
+		}
+		return sqlstate.New(sqlstate.FeatureNotSupported, "array columns (%s) are not supported yet: the Lance writer cannot write list columns", t.String())
 	}
 	return sqlstate.New(sqlstate.FeatureNotSupported, "type %q is not supported", t.String())
 }

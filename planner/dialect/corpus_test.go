@@ -11,8 +11,9 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 )
 
-// corpusDir holds the statements real clients sent (shared/corpus/clients).
-var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "clients")
+// corpusDir holds the statements real clients sent (the repository's copy
+// of shared/corpus/clients, which sqltests' TestCorpus replays).
+var corpusDir = filepath.Join("..", "..", "sqltests", "testdata", "corpus")
 
 type corpusEntry struct {
 	file, kind, text string

@@ -274,6 +274,34 @@ func (p *rw) alterStmt() *frag {
 			if !p.acceptKw("cascade") {
 				p.acceptKw("restrict")
 			}
+		case p.acceptKw("alter"):
+			p.acceptKw("column")
+			c := p.colID()
+			ac := AlterColumn{Column: c.Value, Pos: charPos(p.text, c.Offset)}
+			switch {
+			case p.acceptKw("drop", "default"):
+				ac.Action = AlterDropDefault
+			case p.acceptKw("set", "default"):
+				p.expr() // checked by nobody: the binder refuses defaults
+				ac.Action = AlterSetDefault
+			case p.acceptKw("drop", "not"):
+				p.expectKw("null")
+				ac.Action = AlterDropNotNull
+			case p.acceptKw("set", "not"):
+				p.expectKw("null")
+				ac.Action = AlterSetNotNull
+			case p.acceptKw("set", "data", "type"), p.acceptKw("type"):
+				ac.Action, ac.Type = AlterType, p.parseType()
+				if p.isKw("collate") || p.isKw("using") {
+					p.unsupported(p.tok(), "ALTER COLUMN … TYPE with "+upper(p.tok().Value))
+				}
+			default:
+				p.unsupported(p.tok(), "this ALTER COLUMN action")
+			}
+			p.side.AlterColumns = append(p.side.AlterColumns, ac)
+			f.tok(" ALTER COLUMN ", a.Offset)
+			f.ident(c.Value, c.Offset)
+			f.raw(" DROP DEFAULT")
 		default:
 			what := "ALTER TABLE"
 			if a.Kind == Ident {

@@ -460,6 +460,13 @@ func (p *rw) tableRef(f *frag) {
 	if p.isKws("rows", "from") {
 		p.unsupported(t, "ROWS FROM")
 	}
+	if t.Keyword("current_schema") && p.peek(1).IsPunct("(") {
+		// A function named by a type_func_name keyword (PostgreSQL's
+		// func_table accepts it: SELECT * FROM current_schema()).
+		p.next()
+		p.funcTable(f, []Token{t})
+		return
+	}
 	only, onlyParen := p.acceptKw("only"), false
 	if only && p.isPunct("(") {
 		p.next()

@@ -338,6 +338,9 @@ func isSessionStatement(toks []Token) bool {
 	if t.Kind != Ident || t.Quoted {
 		return false
 	}
+	if isRoleStatement(toks) {
+		return true
+	}
 	if t.Value == "create" {
 		return len(toks) > 1 && (toks[1].Keyword("extension") || toks[1].Keyword("index") ||
 			len(toks) > 2 && toks[1].Keyword("unique") && toks[2].Keyword("index"))

@@ -20,6 +20,9 @@ func parseSession(text string, toks []Token) (SessionStmt, error) {
 }
 
 func (p *rw) sessionStmt() SessionStmt {
+	if isRoleStatement(p.toks[p.i:]) {
+		return p.roleStmt()
+	}
 	t := p.next()
 	switch t.Value {
 	case "set":

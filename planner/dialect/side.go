@@ -35,6 +35,32 @@ type SideTable struct {
 	// StorageParams lists CREATE TABLE's WITH ( name = value, … ), which
 	// TiDB lacks, in order.
 	StorageParams []StorageParam
+	// AlterColumns lists ALTER TABLE … ALTER [COLUMN] c actions in order;
+	// each is emitted as ALTER COLUMN c DROP DEFAULT, which TiDB parses,
+	// and the binder reads the action from here.
+	AlterColumns []AlterColumn
+}
+
+// AlterColumnAction is what ALTER TABLE … ALTER COLUMN does.
+type AlterColumnAction int
+
+// The ALTER COLUMN actions.
+const (
+	AlterDropDefault AlterColumnAction = iota
+	AlterSetDefault
+	AlterDropNotNull
+	AlterSetNotNull
+	AlterType
+)
+
+// AlterColumn is one ALTER [COLUMN] c action.
+type AlterColumn struct {
+	Column string
+	Action AlterColumnAction
+	// Type is the new type of AlterType.
+	Type PGType
+	// Pos is the position of the column name.
+	Pos int
 }
 
 // StorageParam is one storage parameter of CREATE TABLE … WITH (…).

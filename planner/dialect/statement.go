@@ -49,6 +49,7 @@ func Parse(text string) (*Statement, error) {
 	}
 	// Only trailing semicolons may follow the statement.
 	depth := 0
+scan:
 	for i, t := range toks {
 		switch {
 		case t.IsPunct("(") || t.IsPunct("["):
@@ -65,6 +66,7 @@ func Parse(text string) (*Statement, error) {
 					"cannot insert multiple commands into a prepared statement")
 			}
 			toks = append(toks[:i:i], toks[len(toks)-1])
+			break scan // only ';'s and EOF were left
 		}
 	}
 	return parseTokens(text, toks)
