@@ -20,6 +20,9 @@ func (c sessionCatalog) storage() *storageCatalog { return c.s.e.tables }
 // Table implements planner.Catalog: the first use of a table in a
 // transaction pins its newest version.
 func (c sessionCatalog) Table(ctx context.Context, name string) (planner.Table, error) {
+	if r, ok := c.storage().catalogRelation(name); ok {
+		return c.s.catalogTable(ctx, r)
+	}
 	if isSystemName(name) {
 		return c.storage().Table(ctx, name)
 	}
@@ -36,16 +39,27 @@ func (c sessionCatalog) Table(ctx context.Context, name string) (planner.Table, 
 	return t, nil
 }
 
-// ddl runs a schema change: refused inside an explicit block; otherwise
-// what the implicit transaction buffered is committed first.
+// ddl prepares a schema change of table name. Schema changes are not
+// transactional: inside an explicit block (ORMs run their migrations in
+// one) the change takes effect at once and is not undone by ROLLBACK,
+// while the block's buffered writes to other tables stay buffered; a
+// change to a table the block has written to is refused (0A000), since
+// its buffered rows would no longer fit. Otherwise what the implicit
+// transaction buffered is committed first.
 func (c sessionCatalog) ddl(ctx context.Context, name string) error {
 	tx := c.s.tx
 	if tx == nil {
 		return nil
 	}
 	if tx.explicit {
-		return sqlstate.New(sqlstate.FeatureNotSupported, "schema changes inside a transaction block are not supported").
-			WithHint("Run CREATE, DROP and ALTER TABLE outside BEGIN … COMMIT; they are not transactional.")
+		if t, ok := tx.tables[name]; ok {
+			if t.dirty() {
+				return sqlstate.New(sqlstate.FeatureNotSupported, "cannot change table %q: this transaction block has uncommitted writes to it", name).
+					WithHint("Schema changes are not transactional in lancegate; commit the writes first.")
+			}
+			delete(tx.tables, name)
+		}
+		return nil
 	}
 	if err := c.s.commit(ctx, tx); err != nil {
 		return err
@@ -80,11 +94,12 @@ func (c sessionCatalog) DropTable(ctx context.Context, name string, ifExists boo
 	return c.storage().DropTable(ctx, name, ifExists)
 }
 
-// alter runs ADD/DROP COLUMN for txnTable.
+// alter runs ADD/DROP COLUMN for txnTable (see sessionCatalog.ddl for
+// schema changes inside a transaction block).
 func (t *txnTable) alter(ctx context.Context, run func(*lanceTable) error) error {
-	if t.tx.explicit {
-		return sqlstate.New(sqlstate.FeatureNotSupported, "schema changes inside a transaction block are not supported").
-			WithHint("Run ALTER TABLE outside BEGIN … COMMIT; it is not transactional.")
+	if t.tx.explicit && t.dirty() {
+		return sqlstate.New(sqlstate.FeatureNotSupported, "cannot alter table %q: this transaction block has uncommitted writes to it", t.base.name).
+			WithHint("Schema changes are not transactional in lancegate; commit the writes first.")
 	}
 	if err := t.commit(ctx); err != nil {
 		return err

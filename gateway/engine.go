@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/lancegate/lancegate/executor/sqlstate"
+	"github.com/lancegate/lancegate/gateway/pgcatalog"
 	"github.com/lancegate/lancegate/gateway/pgwire"
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/catalog"
@@ -17,6 +18,7 @@ import (
 	"github.com/lancegate/lancegate/storage/index/lanceindex"
 	"github.com/lancegate/lancegate/storage/lance"
 	"github.com/lancegate/lancegate/storage/objstore"
+	"github.com/lancegate/lancegate/storage/roles"
 )
 
 // Options configures an Engine.
@@ -51,6 +53,11 @@ type Options struct {
 	// Cluster runs plan fragments on plan executors (executor/remote);
 	// nil runs every statement in this process.
 	Cluster planner.Cluster
+	// Roles is the role database (storage/roles): sessions run as the
+	// startup user's role and table privileges are enforced (roles.go,
+	// roles_check.go). Nil: every user is a superuser and role statements
+	// are refused.
+	Roles *roles.Store
 }
 
 // DefaultPageCacheBytes is the default bound of the page cache: enough
@@ -69,6 +76,7 @@ type Engine struct {
 	cat    *catalog.Catalog
 	tables *storageCatalog
 	opts   Options
+	conns  roleConns
 }
 
 var _ pgwire.Engine = (*Engine)(nil)
@@ -91,7 +99,7 @@ func NewEngine(store objstore.Store, opts Options) *Engine {
 		opts.Node, _ = os.Hostname()
 	}
 	cat := catalog.New(store, opts.Locations)
-	tables := &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node, logger: opts.Logger, indexes: lanceindex.NewSegmentCache(opts.IndexCacheEntries)}
+	tables := &storageCatalog{cat: cat, pub: opts.Events, rootURI: opts.StorageURI, node: opts.Node, logger: opts.Logger, indexes: lanceindex.NewSegmentCache(opts.IndexCacheEntries), pg: pgcatalog.New()}
 	switch {
 	case opts.PageCacheBytes == 0:
 		tables.pages = lance.NewPageCache(DefaultPageCacheBytes)
@@ -137,5 +145,8 @@ func (e *Engine) NewSession(ctx context.Context, s pgwire.Startup) (pgwire.Sessi
 		}
 	}
 	sess.settings.values["session_authorization"] = s.User
+	if err := sess.startRole(ctx); err != nil {
+		return nil, err
+	}
 	return sess, nil
 }

@@ -56,6 +56,9 @@ func (s *Session) createIndexStmt(x *dialect.CreateIndexStmt) *utilityStatement 
 			return err
 		}
 		table := x.Table[len(x.Table)-1]
+		if err := s.checkOwner(ctx, table); err != nil {
+			return err
+		}
 		if err := (sessionCatalog{s: s}).ddl(ctx, table); err != nil {
 			return err
 		}
@@ -285,6 +288,9 @@ func (s *Session) dropIndexStmt(x *dialect.DropIndexStmt) *utilityStatement {
 		}
 		for _, parts := range x.Names {
 			name := parts[len(parts)-1]
+			if err := s.checkIndexOwner(ctx, name); err != nil {
+				return err
+			}
 			found, err := s.dropIndex(ctx, name)
 			if err != nil {
 				return err

@@ -64,6 +64,9 @@ func paramTypes(oids []uint32) []pgtype.Type {
 
 // sessionStatement turns a parsed session statement into a statement.
 func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, paramOIDs []uint32) (pgwire.Statement, error) {
+	if st, ok := s.roleStatement(ss); ok {
+		return st, nil
+	}
 	switch x := ss.(type) {
 	case *dialect.SetStmt:
 		if x.Default {
@@ -143,7 +146,7 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 	case *dialect.ExplainStmt:
 		return s.explainStmt(ctx, x, paramOIDs)
 	case *dialect.CopyStmt:
-		return nil, notSupported("COPY")
+		return s.copyStmt(ctx, x)
 	case *dialect.PrepareStmt, *dialect.ExecuteStmt:
 		return nil, notSupported("SQL-level PREPARE and EXECUTE")
 	case *dialect.CommentStmt:

@@ -22,6 +22,9 @@ type Session struct {
 	tx *txn
 	// changed collects ParameterStatus changes of the current statement.
 	changed []pgwire.Parameter
+	// role is the OID of the session's role (roles_check.go); 0 without a
+	// role database.
+	role uint32
 }
 
 var _ pgwire.Session = (*Session)(nil)
@@ -177,6 +180,7 @@ func (s *Session) Close() {
 		s.discard(s.tx)
 		s.tx = nil
 	}
+	s.endRole()
 }
 
 // The planner.Session methods.

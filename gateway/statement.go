@@ -54,10 +54,17 @@ func (st *plannedStatement) Execute(ctx context.Context, params []scalar.Scalar)
 	if err := s.checkFailed(); err != nil {
 		return nil, err
 	}
+	if err := s.checkUses(ctx, st.p.Uses()); err != nil {
+		s.fail()
+		return nil, err
+	}
 	tx := s.transaction()
 	ctx, cancel := s.statementContext(ctx)
-	env := &expr.Env{Mem: s.e.opts.Mem, Params: params, Text: &s.codec.Text, Now: tx.started}
+	env := &expr.Env{Mem: s.e.opts.Mem, Params: params, Text: &s.codec.Text, Now: tx.started, Catalog: catalogFuncs{s: s}}
 	res, err := st.p.Execute(ctx, sessionCatalog{s: s}, env)
+	if err == nil {
+		err = s.afterPlanned(ctx, st.p, res)
+	}
 	if err != nil {
 		cancel()
 		s.fail()
@@ -134,6 +141,13 @@ func (r *result) Next(ctx context.Context) (arrow.Record, error) {
 	if err := r.ctx.Err(); err != nil {
 		r.s.fail()
 		return nil, r.s.statementError(r.ctx, err)
+	}
+	if dl, ok := r.ctx.Deadline(); ok {
+		// The operators must see the deadline too, or a blocking operator
+		// (an aggregate over a long scan) runs to its end.
+		var stop context.CancelFunc
+		ctx, stop = context.WithDeadline(ctx, dl)
+		defer stop()
 	}
 	rec, err := r.res.Rows.Next(ctx)
 	if errors.Is(err, io.EOF) {

@@ -80,6 +80,7 @@ type rowAppender func(i int, col string, fb array.Builder)
 // returns the row count and how to append each row's fields.
 type sysTable struct {
 	name string
+	oid  uint32 // pg_class OID of catalog relations; 0 for lancegate's
 	cols []planner.ColumnDef
 	rows func(ctx context.Context) (int, rowAppender, error)
 }
@@ -87,7 +88,7 @@ type sysTable struct {
 var _ planner.Table = (*sysTable)(nil)
 
 func (t *sysTable) Name() string                 { return t.name }
-func (t *sysTable) OID() uint32                  { return 0 }
+func (t *sysTable) OID() uint32                  { return t.oid }
 func (t *sysTable) Columns() []planner.ColumnDef { return t.cols }
 func (t *sysTable) Version() uint64              { return 0 }
 
@@ -97,7 +98,8 @@ func (t *sysTable) noHistory() error {
 
 // ReadOnly implements planner.ReadOnlyTable.
 func (t *sysTable) ReadOnly() error {
-	return sqlstate.New(sqlstate.InsufficientPrivilege, "permission denied for table %s", strings.TrimPrefix(t.Name(), systemSchema)).
+	_, name, _ := strings.Cut(t.Name(), ".")
+	return sqlstate.New(sqlstate.InsufficientPrivilege, "permission denied for table %s", name).
 		WithDetail("System tables are read-only.")
 }
 
@@ -146,7 +148,14 @@ func (t *sysTable) Scan(ctx context.Context, cols []int, withRowAddr bool, mem m
 			b.Field(len(cols)).(*array.Uint64Builder).Append(uint64(i))
 		}
 	}
-	return executor.NewRecords(schema, []arrow.Record{b.NewRecord()}), nil
+	rec := b.NewRecord()
+	if len(fields) == 0 {
+		// A builder of no columns makes a record of no rows; a scan of
+		// no columns (count(*)) still has n rows.
+		rec.Release()
+		rec = array.NewRecord(schema, nil, int64(n))
+	}
+	return executor.NewRecords(schema, []arrow.Record{rec}), nil
 }
 
 // appendJobField appends one column of a job record.

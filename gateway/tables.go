@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -19,6 +21,7 @@ import (
 	"github.com/lancegate/lancegate/executor/remote"
 	"github.com/lancegate/lancegate/executor/scan"
 	"github.com/lancegate/lancegate/executor/sqlstate"
+	"github.com/lancegate/lancegate/gateway/pgcatalog"
 	"github.com/lancegate/lancegate/planner"
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
@@ -41,6 +44,12 @@ type storageCatalog struct {
 	pages   lance.PageCache
 	// members lists the plan executors (lancegate.executors); nil: none.
 	members func() []remote.MemberStatus
+	// pg is pg_catalog and information_schema (pgcatalog_tables.go).
+	pg *pgcatalog.Catalog
+	// oids caches the OIDs of tables this node has seen, for
+	// RowDescription; guarded by oidMu.
+	oidMu sync.Mutex
+	oids  map[string]uint32
 }
 
 var _ planner.Catalog = (*storageCatalog)(nil)
@@ -52,6 +61,13 @@ func (c *storageCatalog) Table(ctx context.Context, name string) (planner.Table,
 	ds, err := c.cat.Open(ctx, name)
 	if err != nil {
 		return nil, storageError(err, name)
+	}
+	if c.cachedOID(name) == 0 {
+		// First use on this node: learn (or assign) the table's OID, so
+		// RowDescription and ::regclass agree with pg_class.
+		if oid, err := c.cat.AssignOID(ctx, name); err == nil {
+			c.rememberOID(name, oid)
+		}
 	}
 	return newLanceTable(c, name, ds)
 }
@@ -77,6 +93,21 @@ func (c *storageCatalog) CreateTable(ctx context.Context, def planner.TableDef) 
 		return false, storageError(err, name)
 	}
 	c.publish(ctx, name, nil, ds, "create", 0, 0)
+	if len(def.PrimaryKey) > 0 {
+		next, err := ds.UpdateConfig(ctx, map[string]string{primaryKeyConfig: strings.Join(def.PrimaryKey, ",")}, nil)
+		if err != nil {
+			// Without its key the table would silently accept duplicates.
+			_ = c.cat.Drop(ctx, name)
+			return false, storageError(err, name)
+		}
+		c.publish(ctx, name, ds, next, "config", 0, 0)
+	}
+	if oid, err := c.cat.AssignOID(ctx, name); err == nil {
+		c.rememberOID(name, oid)
+	} else {
+		// The table exists; its OID is assigned when the catalog is read.
+		c.logger.Warn("new table has no oid yet", "table", name, "err", err)
+	}
 	return true, nil
 }
 
@@ -95,6 +126,8 @@ func (c *storageCatalog) DropTable(ctx context.Context, name string, ifExists bo
 	if err != nil {
 		return false, storageError(err, name)
 	}
+	c.forgetOID(name)
+	c.releaseOIDs(ctx, name)
 	c.publish(ctx, name, prev, nil, "drop", 0, 0)
 	return true, nil
 }
@@ -149,7 +182,7 @@ func newLanceTable(c *storageCatalog, name string, ds *lance.Dataset) (*lanceTab
 }
 
 func (t *lanceTable) Name() string                 { return t.name }
-func (t *lanceTable) OID() uint32                  { return 0 }
+func (t *lanceTable) OID() uint32                  { return t.cat.cachedOID(t.name) }
 func (t *lanceTable) Columns() []planner.ColumnDef { return t.cols }
 func (t *lanceTable) Version() uint64              { return t.ds.Version() }
 
@@ -262,6 +295,9 @@ func (t *lanceTable) conform(ctx context.Context, recs []arrow.Record) (array.Re
 }
 
 func (t *lanceTable) Insert(ctx context.Context, rows []arrow.Record) error {
+	if pk := t.primaryKey(); len(pk) > 0 {
+		return t.insertKeyed(ctx, rows, pk)
+	}
 	rr, err := t.conform(ctx, rows)
 	if err != nil {
 		return err
@@ -306,6 +342,15 @@ func (t *lanceTable) Delete(ctx context.Context, addrs []uint64) error {
 }
 
 func (t *lanceTable) Update(ctx context.Context, addrs []uint64, rows []arrow.Record) error {
+	if pk := t.primaryKey(); len(pk) > 0 {
+		replaced := make(map[uint64]bool, len(addrs))
+		for _, a := range addrs {
+			replaced[a] = true
+		}
+		if err := checkUnique(ctx, t.name, t, keyColumns(t), pk, rows, replaced); err != nil {
+			return err
+		}
+	}
 	rr, err := t.conform(ctx, rows)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/sqlstate"
+	"github.com/lancegate/lancegate/gateway/pgcatalog"
 	"github.com/lancegate/lancegate/planner"
 )
 
@@ -44,6 +45,9 @@ type txn struct {
 	savedSettings []savedSetting
 	// savepoints are the open savepoints, oldest first.
 	savepoints []savepoint
+	// catalog is the pg_catalog snapshot of the transaction's statements
+	// (pgcatalog_tables.go); nil until one reads the catalog.
+	catalog *pgcatalog.Snapshot
 }
 
 type savedSetting struct {
@@ -113,6 +117,13 @@ func (t *txnTable) checkWritable() error {
 func (t *txnTable) Insert(ctx context.Context, rows []arrow.Record) error {
 	if err := t.checkWritable(); err != nil {
 		return err
+	}
+	if pk := t.base.primaryKey(); len(pk) > 0 {
+		// Checked against the transaction's view now, as PostgreSQL does,
+		// and against the newest version again at commit.
+		if err := checkUnique(ctx, t.base.name, t, keyColumns(t.base), pk, rows, nil); err != nil {
+			return err
+		}
 	}
 	for _, r := range rows {
 		r.Retain()

@@ -20,6 +20,7 @@ import (
 	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/events"
 	"github.com/lancegate/lancegate/storage/objstore"
+	"github.com/lancegate/lancegate/storage/roles"
 )
 
 // serveConfig holds serve's flags.
@@ -31,6 +32,7 @@ type serveConfig struct {
 	password      string
 	tlsCert       string
 	tlsKey        string
+	tlsRequired   bool
 	metricsListen string
 	pprof         bool
 	agent         agentConfig
@@ -49,9 +51,10 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:5433", "pgwire listen address")
 	fs.StringVar(&c.role, "role", "all", "role to run: all (query node and agent in one process), query, agent, or executor (plan executor over Arrow Flight)")
 	fs.StringVar(&c.auth, "auth", "trust", "client authentication: trust or scram")
-	fs.StringVar(&c.password, "password", "", "password of user lancegate for --auth scram (LANCEGATE_PASSWORD)")
+	fs.StringVar(&c.password, "password", "", "password of the superuser lancegate, stored in the role database at start (LANCEGATE_PASSWORD)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables TLS")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.tlsRequired, "tls-required", false, "refuse clients that do not use TLS (needs --tls-cert)")
 	fs.StringVar(&c.metricsListen, "metrics-listen", "", "address of the Prometheus /metrics, /healthz and /readyz endpoints (empty: none)")
 	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's /debug/pprof/ profiles on --metrics-listen")
 	return fs, c
@@ -159,7 +162,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if cl != nil {
 			defer cl.Close()
 		}
-		srv, ln, err := c.queryNode(store, opener, pub, cl, logger)
+		srv, ln, err := c.queryNode(ctx, store, opener, pub, cl, logger)
 		if err != nil {
 			return err
 		}
@@ -201,15 +204,23 @@ func (c *serveConfig) serveExecutor(ctx context.Context, store objstore.Store, o
 }
 
 // queryNode builds the pgwire server of the query role.
-func (c *serveConfig) queryNode(store objstore.Store, opener *objstore.Opener, pub gateway.Publisher, cl *remote.Cluster, logger *slog.Logger) (*pgwire.Server, net.Listener, error) {
+func (c *serveConfig) queryNode(ctx context.Context, store objstore.Store, opener *objstore.Opener, pub gateway.Publisher, cl *remote.Cluster, logger *slog.Logger) (*pgwire.Server, net.Listener, error) {
 	cfg := pgwire.Config{Logger: logger}
+	// Roles live in the storage root (storage/roles); --password sets the
+	// bootstrap superuser's at every start (a no-op when unchanged).
+	rs := roles.New(store, roles.Options{})
+	if c.password != "" {
+		if err := gateway.SetPassword(ctx, rs, roles.BootstrapName, c.password); err != nil {
+			return nil, nil, fmt.Errorf("--password: %w", err)
+		}
+	}
 	switch c.auth {
 	case "trust":
 	case "scram":
+		cfg.Auth = gateway.RoleAuth(rs)
 		if c.password == "" {
-			return nil, nil, errors.New("--auth scram needs --password (or LANCEGATE_PASSWORD)")
+			logger.Warn("--auth scram without --password: only roles given a password earlier can log in")
 		}
-		cfg.Auth = pgwire.SCRAMPasswords(map[string]string{"lancegate": c.password})
 	default:
 		return nil, nil, fmt.Errorf("--auth %s: want trust or scram", c.auth)
 	}
@@ -220,8 +231,14 @@ func (c *serveConfig) queryNode(store objstore.Store, opener *objstore.Opener, p
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	if c.tlsRequired {
+		if cfg.TLS == nil {
+			return nil, nil, errors.New("--tls-required needs --tls-cert and --tls-key")
+		}
+		cfg.Auth.RequireTLS = true
+	}
 	opts := gateway.Options{
-		Version: version, Logger: logger, Locations: opener, Events: pub, StorageURI: c.storage,
+		Version: version, Logger: logger, Locations: opener, Events: pub, StorageURI: c.storage, Roles: rs,
 	}
 	if cl != nil {
 		opts.Cluster = clusterRunner{cl}

@@ -50,7 +50,7 @@ func decodeBinary(t pgtype.Type, dt arrow.DataType, data []byte) (scalar.Scalar,
 	case pgtype.OIDBool:
 		return decodeBool(data)
 	case pgtype.OIDInt2, pgtype.OIDInt4, pgtype.OIDInt8,
-		pgtype.OIDOID, pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc:
+		pgtype.OIDOID, pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc, pgtype.OIDRegnamespace, pgtype.OIDRegrole, pgtype.OIDXID:
 		return decodeInt(t, data)
 	case pgtype.OIDFloat4, pgtype.OIDFloat8:
 		return decodeFloat(t, data)
@@ -74,6 +74,9 @@ func decodeBinary(t pgtype.Type, dt arrow.DataType, data []byte) (scalar.Scalar,
 			return nil, badBinary()
 		}
 		return scalar.MakeNullScalar(dt), nil
+	}
+	if pgtype.IsArray(t.OID) {
+		return decodeArray(t, dt, data)
 	}
 	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "binary parameters of type %s are not supported", t)
 }

@@ -54,19 +54,32 @@ func NewEncoder(arr arrow.Array, t pgtype.Type, format int16, s *Settings) (Enco
 		}
 		return &dictEncoder{validity: validityOf(arr), dict: a, inner: inner}, nil
 	}
+	if info := t.Info(); info.Category == 'A' && info.Elem != 0 && t.OID != pgtype.OIDVectorArray {
+		e, err := newArrayEncoder(arr, t, format, s)
+		if e == nil && err == nil {
+			err = sqlstate.New(sqlstate.InternalError, "cannot encode Arrow %s as %s", arr.DataType(), t)
+		}
+		return e, err
+	}
 	var e Encoder
 	switch t.OID {
+	case pgtype.OIDRegtype:
+		if format == FormatText {
+			e = newRegtypeEncoder(arr)
+		} else {
+			e = newIntEncoder(arr, t, format)
+		}
 	case pgtype.OIDBool:
 		e = newBoolEncoder(arr, format)
 	case pgtype.OIDInt2, pgtype.OIDInt4, pgtype.OIDInt8,
-		pgtype.OIDOID, pgtype.OIDRegclass, pgtype.OIDRegtype, pgtype.OIDRegproc:
+		pgtype.OIDOID, pgtype.OIDRegclass, pgtype.OIDRegproc, pgtype.OIDRegnamespace, pgtype.OIDRegrole, pgtype.OIDXID:
 		e = newIntEncoder(arr, t, format)
 	case pgtype.OIDFloat4, pgtype.OIDFloat8:
 		e = newFloatEncoder(arr, t, format, &s.Text)
 	case pgtype.OIDNumeric:
 		e = newNumericEncoder(arr, t, format)
 	case pgtype.OIDText, pgtype.OIDVarchar, pgtype.OIDBpchar, pgtype.OIDName,
-		pgtype.OIDUnknown, pgtype.OIDJSON:
+		pgtype.OIDUnknown, pgtype.OIDJSON, pgtype.OIDPGNodeTree, pgtype.OIDACLItem:
 		e = newBytesEncoder(arr)
 	case pgtype.OIDChar:
 		e = newCharEncoder(arr, format)

@@ -116,3 +116,34 @@ func decodeInt(t pgtype.Type, data []byte) (scalar.Scalar, error) {
 	}
 	return scalar.NewUint32Scalar(binary.BigEndian.Uint32(data)), nil
 }
+
+// regtypeEncoder writes regtype values as text the way regtypeout does: the
+// type's name as format_type prints it without a modifier (integer,
+// vector, text[]), or the number when the OID names no known type.
+type regtypeEncoder struct {
+	valid validity
+	vals  []uint32
+}
+
+func newRegtypeEncoder(arr arrow.Array) Encoder {
+	a, ok := arr.(*array.Uint32)
+	if !ok {
+		return nil
+	}
+	return &regtypeEncoder{valid: validityOf(arr), vals: a.Uint32Values()}
+}
+
+// Append implements Encoder.
+func (e *regtypeEncoder) Append(dst []byte, row int) []byte {
+	if e.valid.null(row) {
+		return appendNull(dst)
+	}
+	oid := e.vals[row]
+	if _, ok := pgtype.Lookup(oid); !ok {
+		dst, mark := beginField(dst)
+		return endField(strconv.AppendUint(dst, uint64(oid), 10), mark)
+	}
+	name := pgtype.Type{OID: oid, Mod: -1}.String()
+	dst = appendLen(dst, len(name))
+	return append(dst, name...)
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,9 @@ type Auth struct {
 	// AuthSCRAMSHA256 and may be called concurrently. Passwords are never
 	// stored or seen by the server, only verifiers.
 	Lookup func(ctx context.Context, user string) (SCRAMVerifier, error)
+	// RequireTLS refuses clients that did not negotiate TLS, before any
+	// authentication exchange (pg_hba.conf's hostssl): FATAL 28000.
+	RequireTLS bool
 }
 
 // ErrUnknownUser is returned (wrapped) by Auth.Lookup for a user without a
@@ -58,10 +62,10 @@ type SCRAMVerifier struct {
 }
 
 // SCRAMPasswords returns SCRAM-SHA-256 authentication for a fixed set of
-// users (name → password), for a server started with its password on the
-// command line. Each verifier is derived once, with a random salt; the
-// passwords themselves are not kept. Deployments with real users give
-// Auth.Lookup a store of verifiers instead.
+// users (name → password), for tests and servers without a role database.
+// Each verifier is derived once, with a random salt; the passwords
+// themselves are not kept. lancegate serve gives Auth.Lookup the role
+// database instead (gateway.RoleAuth).
 func SCRAMPasswords(users map[string]string) Auth {
 	verifiers := make(map[string]SCRAMVerifier, len(users))
 	var deriveErr error
@@ -173,6 +177,10 @@ func ParseSCRAMVerifier(s string) (SCRAMVerifier, error) {
 // AuthenticationOk. Failures are FATAL; a client closing the socket
 // mid-exchange (psql does, to prompt for a password) is an ioError.
 func (c *conn) authenticate(user string) error {
+	if c.srv.cfg.Auth.RequireTLS && !c.tlsOn {
+		host, _, _ := net.SplitHostPort(c.raw.RemoteAddr().String())
+		return fatalf(sqlstate.InvalidAuthorizationSpecification, "no pg_hba.conf entry for host \"%s\", user \"%s\", no encryption", host, user)
+	}
 	switch c.srv.cfg.Auth.Method {
 	case AuthTrust:
 	case AuthSCRAMSHA256:

@@ -21,6 +21,7 @@
 //	  ├─ auth.go      trust, SCRAM-SHA-256
 //	  ├─ simple.go    Query
 //	  ├─ extended.go  Parse, Bind, Describe, Execute, Close, Sync, Flush
+//	  ├─ copy.go      COPY IN / COPY OUT framing for either protocol
 //	  ├─ cancel.go    CancelRequest → the running statement's context
 //	  ├─ rows.go      Arrow batches → DataRows, via gateway/codec encoders
 //	  └─ errors.go    every error → ErrorResponse / NoticeResponse
@@ -100,6 +101,22 @@
 // up to Sync is discarded. Describe, Close and Flush follow PostgreSQL,
 // including CloseComplete for names that do not exist.
 //
+// # COPY
+//
+// A Result that implements CopyIn or CopyOut (engine.go) puts the
+// connection in copy mode for the rest of its execution, in either
+// protocol (copy.go). COPY IN sends CopyInResponse and hands the engine
+// the CopyData payloads as one io.Reader, read one message at a time (no
+// more is buffered than the message being read; CopyData is bounded by
+// MaxMessageSize); CopyDone is the reader's io.EOF, CopyFail a 57014
+// error, Flush and Sync are ignored, anything else is 08P01. The client
+// may send its data before it sees CopyInResponse. COPY OUT sends
+// CopyOutResponse, one CopyData per Write of the engine, CopyDone. Both
+// end with CommandComplete "COPY n". On an error the ordinary paths take
+// over (ReadyForQuery for a Query, discard until Sync for the extended
+// protocol) and the CopyData, CopyDone and CopyFail the client still sends
+// are dropped, as PostgreSQL drops the tail of a failed COPY.
+//
 // # Cancellation
 //
 // A CancelRequest names a process id and secret key; the key is compared in
@@ -139,9 +156,7 @@
 // No new message types are ever invented: clients close the connection on a
 // message type they do not know, so lancegate speaks only PostgreSQL's
 // message set and extends itself with functions, settings and notices.
-// COPY is not framed here yet: a statement that starts COPY is the engine's
-// to answer (today with an error); stray CopyData, CopyDone and CopyFail
-// are dropped, as PostgreSQL drops the tail of a failed COPY. FunctionCall
+// FunctionCall
 // (the fastpath interface of libpq's large objects) is answered 0A000.
 // GSS encryption, md5 and cleartext passwords, SCRAM-SHA-256-PLUS channel
 // binding and protocol 3.2's longer cancel keys are not offered.

@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/scalar"
@@ -145,4 +146,36 @@ type Result interface {
 	ParameterChanges() []Parameter
 	// Close releases the result, stopping execution early if needed.
 	Close()
+}
+
+// CopyIn is implemented by the Result of COPY … FROM STDIN. The protocol
+// layer sends CopyInResponse with CopyFormat, then calls CopyFrom with a
+// reader of the client's CopyData payloads, and sends CommandComplete
+// with Tag when it returns nil (pg-compat §3.6).
+type CopyIn interface {
+	Result
+	// CopyFormat returns the overall format (0 text, 1 binary) and the
+	// format of each column, for CopyInResponse.
+	CopyFormat() (overall int16, columns []int16)
+	// CopyFrom reads the data from r and stores it. r returns the
+	// payloads of CopyData messages as a byte stream, io.EOF at CopyDone,
+	// a 57014 error at CopyFail, and ctx's error once ctx is done; its
+	// bytes are valid until the next Read. An error from CopyFrom fails
+	// the statement: nothing it read may be stored.
+	CopyFrom(ctx context.Context, r io.Reader) error
+}
+
+// CopyOut is implemented by the Result of COPY … TO STDOUT. The protocol
+// layer sends CopyOutResponse with CopyFormat, calls CopyTo, then sends
+// CopyDone and CommandComplete with Tag.
+type CopyOut interface {
+	Result
+	// CopyFormat returns the overall format (0 text, 1 binary) and the
+	// format of each column, for CopyOutResponse.
+	CopyFormat() (overall int16, columns []int16)
+	// CopyTo writes the data to w: each Write is sent as one CopyData
+	// message (one row, or the binary header or trailer); w does not keep
+	// the slice. A Write error ends the connection: CopyTo returns it
+	// unchanged.
+	CopyTo(ctx context.Context, w io.Writer) error
 }

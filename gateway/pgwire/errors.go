@@ -115,6 +115,7 @@ func (c *conn) errorResponse(err error) (msg *pgproto3.ErrorResponse, fatal bool
 		Detail:              se.Detail,
 		Hint:                se.Hint,
 		Position:            int32(se.Position),
+		Where:               se.Where,
 	}, fatal
 }
 

@@ -225,6 +225,9 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		if err != nil {
 			return c.portalFailed(m.Portal, err)
 		}
+		if ok, err := c.runCopy(ctx, res); ok {
+			return c.finishPortalCopy(m.Portal, p, res, err)
+		}
 		p.rows = newRowStream(res, p.ps.cols, p.formats, c.sess.Settings())
 	}
 	// maxRows is an int32 on the wire; zero or negative means all rows, and

@@ -39,6 +39,7 @@ import (
 //	insert                 tag INSERT 0 1
 //	panic                  panics in Execute
 //	uncoded                Execute fails with an error without SQLSTATE
+//	copy in | copy out N   COPY … FROM STDIN / TO STDOUT (copy_test.go)
 type fakeEngine struct {
 	mu       sync.Mutex
 	live     int
@@ -178,6 +179,8 @@ func (s *fakeSession) Prepare(ctx context.Context, text string, paramOIDs []uint
 		st.tag = "INSERT 0 1"
 	case lower == "panic", lower == "uncoded":
 		st.tag = "X"
+	case len(f) >= 2 && f[0] == "copy":
+		return fakeCopy(f)
 	default:
 		return nil, sqlstate.New(sqlstate.SyntaxError, "syntax error at or near \"%s\"", strings.Fields(text)[0]).WithPosition(1)
 	}

@@ -74,6 +74,9 @@ func (c *conn) runStatement(ctx context.Context, text string, p Piece) error {
 		return shiftPosition(err, text, p.Offset)
 	}
 	defer res.Close()
+	if ok, err := c.runCopy(ctx, res); ok {
+		return c.finishCopy(res, err)
+	}
 	cols := st.Columns()
 	if cols != nil {
 		if err := c.send(rowDescription(cols, nil)); err != nil {
