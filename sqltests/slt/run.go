@@ -230,7 +230,7 @@ func render(fd pgconn.FieldDescription, b []byte) (string, error) {
 			return "", fmt.Errorf("float8 of %d bytes", len(b))
 		}
 		return FormatFloat(math.Float64frombits(binary.BigEndian.Uint64(b)), 64), nil
-	case pgtype.TextOID, pgtype.VarcharOID, pgtype.NameOID, pgtype.BPCharOID:
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.NameOID, pgtype.BPCharOID, pgtype.QCharOID:
 		return string(b), nil
 	case pgtype.ByteaOID:
 		return fmt.Sprintf(`\x%x`, b), nil
@@ -274,6 +274,9 @@ func render(fd pgconn.FieldDescription, b []byte) (string, error) {
 			parts[i] = FormatFloat(float64(math.Float32frombits(binary.BigEndian.Uint32(b[4+4*i:]))), 32)
 		}
 		return "[" + strings.Join(parts, ",") + "]", nil
+	}
+	if s, ok, err := renderArray(fd, b); ok {
+		return s, err
 	}
 	return "", fmt.Errorf("no binary rendering for type OID %d", fd.DataTypeOID)
 }
