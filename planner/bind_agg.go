@@ -21,6 +21,10 @@ type aggState struct {
 	// node is the aggregation being built; aggregates are added as they
 	// are met.
 	node *aggNode
+	// order is the ORDER BY of the ordered aggregates (array_agg(x ORDER
+	// BY y)), which all must share; the aggregation's input is sorted by
+	// it, so each group's rows arrive in that order.
+	order []sortKey
 }
 
 // visitor adapts a function to ast.Visitor.
@@ -189,6 +193,16 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	if n.Order != nil {
 		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "ORDER BY inside an aggregate is not supported yet").WithPosition(b.pos(n))
 	}
+	args, order, distinct, err := b.aggModifiers(n, st)
+	if err != nil {
+		return nil, err
+	}
+	n = &ast.AggregateFuncExpr{F: n.F, Args: args, Distinct: n.Distinct || distinct}
+	if len(order) > 0 {
+		if err := b.orderAggregates(st, order, n); err != nil {
+			return nil, err
+		}
+	}
 	call := aggCall{distinct: n.Distinct, name: name}
 	star := len(n.Args) == 0 || (name == "count" && len(n.Args) == 1 && isStar(n.Args[0]))
 	var argTypes []pgtype.Type
@@ -262,4 +276,69 @@ func isStar(e ast.ExprNode) bool {
 	}
 	_, isParam := e.(ast.ParamMarkerExpr)
 	return !isParam && v.GetValue() != nil
+}
+
+// aggModifiers takes the dialect's extra arguments off an aggregate call:
+// __pg_agg_order(k, 'ASC'|'DESC', 'FIRST'|'LAST') per ORDER BY key (bound
+// over the aggregation's input) and __pg_agg_distinct(). FILTER is 0A000.
+func (b *binder) aggModifiers(n *ast.AggregateFuncExpr, st *aggState) ([]ast.ExprNode, []sortKey, bool, error) {
+	var args []ast.ExprNode
+	var order []sortKey
+	distinct := false
+	for _, a := range n.Args {
+		fc, ok := a.(*ast.FuncCallExpr)
+		if !ok {
+			args = append(args, a)
+			continue
+		}
+		switch strings.ToLower(fc.FnName.O) {
+		case "__pg_agg_order":
+			if len(fc.Args) != 3 {
+				return nil, nil, false, sqlstate.New(sqlstate.SyntaxError, "malformed aggregate ORDER BY").WithPosition(b.pos(fc))
+			}
+			dir, _ := constString(fc.Args[1])
+			nulls, _ := constString(fc.Args[2])
+			agg := b.agg
+			b.agg = nil
+			k, err := b.bindExpr(fc.Args[0], st.in)
+			b.agg = agg
+			if err != nil {
+				return nil, nil, false, err
+			}
+			desc := strings.EqualFold(dir, "DESC")
+			nullsFirst := desc
+			switch strings.ToUpper(nulls) {
+			case "FIRST":
+				nullsFirst = true
+			case "LAST":
+				nullsFirst = false
+			}
+			order = append(order, sortKey{e: k, desc: desc, nullsFirst: nullsFirst})
+		case "__pg_agg_distinct":
+			distinct = true
+		case "__pg_agg_filter":
+			return nil, nil, false, sqlstate.New(sqlstate.FeatureNotSupported, "FILTER in aggregates is not supported yet").WithPosition(b.pos(fc))
+		default:
+			args = append(args, a)
+		}
+	}
+	return args, order, distinct, nil
+}
+
+// orderAggregates sorts the aggregation's input by an ordered aggregate's
+// keys; every ordered aggregate of the query must use the same keys.
+func (b *binder) orderAggregates(st *aggState, order []sortKey, n ast.Node) error {
+	if st.order != nil {
+		same := len(st.order) == len(order)
+		for i := 0; same && i < len(order); i++ {
+			same = st.order[i].desc == order[i].desc && st.order[i].nullsFirst == order[i].nullsFirst && sameExpr(st.order[i].e, order[i].e)
+		}
+		if !same {
+			return sqlstate.New(sqlstate.FeatureNotSupported, "aggregates with different ORDER BY in one query are not supported yet").WithPosition(b.pos(n))
+		}
+		return nil
+	}
+	st.order = order
+	st.node.in = &sortNode{in: st.node.in, keys: order}
+	return nil
 }

@@ -262,6 +262,12 @@ func (b *binder) bindCast(n *ast.FuncCallExpr, sc *scope) (expr.Expr, error) {
 			return b.coerce(x, t, n)
 		}
 	case *expr.Param:
+		if v.T == pgtype.Unknown && t.OID == pgtype.OIDRegclass {
+			// $1::regclass: the name is resolved when the statement runs
+			// (see the ParamMarkerExpr case of bindExpr).
+			b.params[v.Index] = pgtype.Text
+			return &expr.Cast{Arg: &expr.Param{Index: v.Index, T: pgtype.Text}, To: t}, nil
+		}
 		if v.T == pgtype.Unknown {
 			return b.coerce(x, t, n)
 		}

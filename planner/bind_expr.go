@@ -24,6 +24,9 @@ func (b *binder) bindExpr(e ast.ExprNode, sc *scope) (expr.Expr, error) {
 	if w, ok := e.(*ast.WindowFuncExpr); ok {
 		return b.bindWindowRef(w, sc)
 	}
+	if x, ok, err := b.srfRef(e, sc); ok || err != nil {
+		return x, err
+	}
 	if b.agg != nil {
 		if x, handled, err := b.aggMatch(e); handled || err != nil {
 			return x, err
@@ -40,6 +43,13 @@ func (b *binder) bindExpr(e ast.ExprNode, sc *scope) (expr.Expr, error) {
 			return nil, sqlstate.New(sqlstate.UndefinedParameter, "there is no parameter $%d", i+1).WithPosition(b.pos(n))
 		}
 		b.paramUsed[i] = true
+		if b.params[i].OID == pgtype.OIDRegclass {
+			// A regclass parameter arrives as a name ('pg_catalog.pg_class'),
+			// which only the session's catalog resolves: it is taken as
+			// text and cast when the statement runs.
+			b.params[i] = pgtype.Text
+			return &expr.Cast{Arg: &expr.Param{Index: i, T: pgtype.Text}, To: pgtype.Type{OID: pgtype.OIDRegclass, Mod: -1}}, nil
+		}
 		return &expr.Param{Index: i, T: b.params[i]}, nil
 	case ast.ValueExpr:
 		return b.literal(n)

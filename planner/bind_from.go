@@ -111,7 +111,7 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			cols := make([]column, len(q.cols))
+			cols := make([]column, len(q.cols), len(q.cols)+len(q.extra))
 			for i, c := range q.cols {
 				c.table = alias
 				if i < len(n.ColumnNames) {
@@ -125,6 +125,10 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 			}
 			if len(n.ColumnNames) > len(cols) || len(aliases) > len(cols) {
 				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), max(len(n.ColumnNames), len(aliases))).WithPosition(b.pos(n))
+			}
+			for _, c := range q.extra {
+				c.table, c.hidden, c.qualifiedOnly = alias, true, true
+				cols = append(cols, c)
 			}
 			return q.root, &scope{cols: cols}, nil
 		case *ast.Join:

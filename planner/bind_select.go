@@ -14,6 +14,10 @@ import (
 type boundQuery struct {
 	root node
 	cols []column
+	// extra are columns the root outputs after cols that only an
+	// enclosing query reads: the fields of record values in cols
+	// (composite, bind_srf.go).
+	extra []column
 }
 
 func (b *binder) bindQuery(rs ast.ResultSetNode) (*boundQuery, error) {
@@ -88,10 +92,14 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 	if err != nil {
 		return nil, err
 	}
+	if in, sc, err = b.bindSets(s, in, sc); err != nil {
+		return nil, err
+	}
 
 	// The select list.
 	var exprs []expr.Expr
 	var out []column
+	var records []pendingRecord
 	for _, f := range s.Fields.Fields {
 		if f.WildCard != nil {
 			if b.agg != nil {
@@ -113,6 +121,19 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 			if tbl == "" && s.From == nil {
 				return nil, sqlstate.New(sqlstate.SyntaxError, "SELECT * with no tables specified is not valid").WithPosition(b.pos(f))
 			}
+			continue
+		}
+		if c, ok := b.recordCall(f.Expr); ok {
+			// A record value (_pg_expandarray(a)): its first field here,
+			// the others as extra columns an enclosing query reads with
+			// (x).field.
+			records = append(records, pendingRecord{out: len(out), srf: c})
+			exprs = append(exprs, &expr.Column{Index: c.index, T: c.types[0]})
+			name := f.AsName.O
+			if name == "" {
+				name = b.fieldName(f.Expr)
+			}
+			out = append(out, column{name: name, typ: c.types[0]})
 			continue
 		}
 		x, err := b.bindExpr(f.Expr, sc)
@@ -143,6 +164,12 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 		out = append(out, col)
 	}
 	visible := len(exprs)
+	for _, r := range records {
+		out[r.out].fields = map[string]int{"x": r.out, "n": len(out)}
+		exprs = append(exprs, &expr.Column{Index: r.srf.index + 1, T: r.srf.types[1]})
+		out = append(out, column{name: out[r.out].name + ".n", typ: r.srf.types[1], hidden: true})
+	}
+	extra := len(exprs) - visible
 
 	// ORDER BY keys: output ordinals and names first, then expressions
 	// over the input, added as hidden columns.
@@ -212,15 +239,15 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 	case count != nil || offset != nil:
 		root = &limitNode{in: root, count: count, offset: offset}
 	}
-	if len(exprs) > visible {
+	if len(exprs) > visible+extra {
 		// Drop the hidden ORDER BY columns.
-		keep := make([]expr.Expr, visible)
+		keep := make([]expr.Expr, visible+extra)
 		for i := range keep {
 			keep[i] = &expr.Column{Index: i, T: out[i].typ, Name: out[i].name}
 		}
-		root = &projectNode{in: root, exprs: keep, out: out[:visible]}
+		root = &projectNode{in: root, exprs: keep, out: out[:visible+extra]}
 	}
-	return &boundQuery{root: root, cols: out[:visible]}, nil
+	return &boundQuery{root: root, cols: out[:visible], extra: out[visible : visible+extra]}, nil
 }
 
 // unwrapNulls strips the dialect's __pg_nulls(x, 'FIRST'|'LAST') wrapper

@@ -91,6 +91,9 @@ type binder struct {
 	windows map[*ast.WindowFuncExpr]int
 	// with are the CTEs of the enclosing WITH clauses (bind_with.go).
 	with []withScope
+	// srfs maps the select list's set-returning calls to the columns
+	// their projectSetNode computes (bind_srf.go).
+	srfs map[*ast.FuncCallExpr]srfCol
 }
 
 func (b *binder) pos(n ast.Node) int {

@@ -88,6 +88,8 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return closeOnError(in)(executor.NewDistinct(env, in, executor.DistinctConfig{}))
 	case *windowNode:
 		return x.buildWindow(n)
+	case *projectSetNode:
+		return x.buildProjectSet(n)
 	case *sortNode:
 		in, err := x.build(n.in)
 		if err != nil {

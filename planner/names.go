@@ -63,6 +63,13 @@ func (b *binder) fieldName(e ast.ExprNode) string {
 			return "?column?"
 		case "__pg_op", "__pg_nulls":
 			return "?column?"
+		case "__pg_field":
+			if len(n.Args) == 2 {
+				if f, ok := constString(n.Args[1]); ok {
+					return f
+				}
+			}
+			return "?column?"
 		case "__pg_array", "__pg_array_sub":
 			return "array"
 		case "__pg_subscript", "__pg_slice":

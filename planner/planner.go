@@ -91,6 +91,9 @@ func (b *binder) bindStatement(stmt ast.StmtNode) (*Prepared, error) {
 		if p.query, err = b.bindQuery(s.(ast.ResultSetNode)); err != nil {
 			return nil, err
 		}
+		if len(p.query.extra) > 0 {
+			p.query.root = dropExtra(p.query)
+		}
 		p.query.root = useIndexes(pruneRoot(pushFilters(p.query.root)))
 		if clusterOf(b.cat) != nil {
 			p.query.root = distribute(p.query.root)

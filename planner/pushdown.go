@@ -71,6 +71,10 @@ func pushFilters(n node) node {
 		c := *x
 		c.in = pushFilters(x.in)
 		return &c
+	case *projectSetNode:
+		c := *x
+		c.in = pushFilters(x.in)
+		return &c
 	case *unionNode:
 		c := *x
 		c.ins = make([]node, len(x.ins))

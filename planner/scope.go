@@ -20,6 +20,9 @@ type column struct {
 	// qualifiedOnly columns are found only by table.name: the two sides'
 	// columns of JOIN … USING, whose merged column has the bare name.
 	qualifiedOnly bool
+	// fields, for a record value, maps its field names to the scope
+	// indexes of the columns holding them ((x).field).
+	fields map[string]int
 	// tableOID and attNum identify a plain table column for RowDescription.
 	tableOID uint32
 	attNum   int16

@@ -54,6 +54,9 @@ func init() {
 			&Function{Name: "/", Args: tt, Result: t, Kernel: intKernel(t, '/')},
 			&Function{Name: "%", Args: tt, Result: t, Kernel: intKernel(t, '%')},
 			&Function{Name: "mod", Args: tt, Result: t, Kernel: intKernel(t, '%')},
+			&Function{Name: "&", Args: tt, Result: t, Kernel: intKernel(t, '&')},
+			&Function{Name: "|", Args: tt, Result: t, Kernel: intKernel(t, '|')},
+			&Function{Name: "#", Args: tt, Result: t, Kernel: intKernel(t, '#')},
 			&Function{Name: "-", Args: tt[:1], Result: t, Kernel: intNegKernel(t)},
 			&Function{Name: "+", Args: tt[:1], Result: t, Kernel: identity},
 			&Function{Name: "abs", Args: tt[:1], Result: t, Kernel: intAbsKernel(t)},
@@ -201,6 +204,19 @@ func intArith[T integer](env *Env, t pgtype.Type, op byte, args []arrow.Array, n
 				out[i] = p / q
 			default:
 				out[i] = p % q
+			}
+		}
+	case '&', '|', '#':
+		// Bitwise and, or, xor (PostgreSQL's int2and, int4or, int8xor, …).
+		for i := range out {
+			p, q := at(x, xc, i), at(y, yc, i)
+			switch op {
+			case '&':
+				out[i] = p & q
+			case '|':
+				out[i] = p | q
+			default:
+				out[i] = p ^ q
 			}
 		}
 	}
