@@ -23,20 +23,9 @@ func TestClientSuitesPending(t *testing.T) {
 		// Storage: numeric(10,2) columns → 0A000.
 		{"psycopg3/numeric", "py", "psycopg3_suite.py", []string{"numeric"}},
 
-		// Reflection: 2.x's get_indexes sends array_agg(… ORDER BY …) → 0A000 (ORDER BY inside an
-		// aggregate); 1.4's get_pk_constraint and get_indexes select unnest(ix.indkey) and
-		// generate_subscripts(ix.indkey, 1) in the select list → 42883 (set-returning functions in
-		// the select list are not supported yet).
-		{"sqlalchemy2/inspect_psycopg2", "py", "sqlalchemy_suite.py", []string{"inspect_psycopg2"}},
-		{"sqlalchemy2/inspect_psycopg", "py", "sqlalchemy_suite.py", []string{"inspect_psycopg"}},
-		{"sqlalchemy14/inspect_psycopg2", "py14", "sqlalchemy_suite.py", []string{"inspect_psycopg2"}},
-
 		// Storage: numeric(10,2) columns → 0A000.
 		{"node-pg/numeric", "node", "pg_suite.js", []string{"numeric"}},
 
-		// Composite fields: getPrimaryKeys and getIndexInfo select
-		// (information_schema._pg_expandarray(i.indkey)).n → 0A000 this construct is not supported yet (field).
-		{"pgjdbc/metadata", "java", jdbcMain, []string{"metadata"}},
 		// Storage: numeric(10,2) columns → 0A000.
 		{"pgjdbc/numeric", "java", jdbcMain, []string{"numeric"}},
 	})

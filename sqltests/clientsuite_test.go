@@ -68,6 +68,12 @@ func TestClientSuites(t *testing.T) {
 		{"sequelize/sync", "node", "sequelize_suite.js", []string{"sync"}},
 		{"pgjdbc/pgvector", "java", jdbcMain, []string{"pgvector"}},
 		{"pgjdbc/result_metadata", "java", jdbcMain, []string{"result_metadata"}},
+		// Reflection: set-returning functions in the select list, ordered
+		// aggregates, record fields, bitwise operators.
+		{"sqlalchemy2/inspect_psycopg2", "py", "sqlalchemy_suite.py", []string{"inspect_psycopg2"}},
+		{"sqlalchemy2/inspect_psycopg", "py", "sqlalchemy_suite.py", []string{"inspect_psycopg"}},
+		{"sqlalchemy14/inspect_psycopg2", "py14", "sqlalchemy_suite.py", []string{"inspect_psycopg2"}},
+		{"pgjdbc/metadata", "java", jdbcMain, []string{"metadata"}},
 	})
 }
 
