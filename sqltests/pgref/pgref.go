@@ -35,6 +35,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -50,8 +51,10 @@ import (
 type Server struct {
 	// Dir holds the data folder, the socket and the server log.
 	Dir string
-	// Port names the unix socket (.s.PGSQL.<Port>); there is no TCP listener.
-	Port int
+	// Port names the unix socket (.s.PGSQL.<Port>); it is also the TCP
+	// port of a server started with StartTCP (0 TCPPort otherwise).
+	Port    int
+	TCPPort int
 }
 
 // socketPort is the number in the socket's name. Any number will do: the
@@ -66,6 +69,18 @@ const startTimeout = 60 * time.Second
 // LANCEGATE_REQUIRE_PGREF=1.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startServer(t, false)
+}
+
+// StartTCP is Start with a TCP listener on 127.0.0.1 as well (port
+// TCPPort), for clients that cannot use a unix socket (pgjdbc).
+func StartTCP(t testing.TB) *Server {
+	t.Helper()
+	return startServer(t, true)
+}
+
+func startServer(t testing.TB, tcp bool) *Server {
+	t.Helper()
 	bin, err := findBin()
 	if err != nil {
 		if os.Getenv("LANCEGATE_REQUIRE_PGREF") == "1" {
@@ -75,7 +90,7 @@ func Start(t testing.TB) *Server {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	s, err := start(ctx, bin)
+	s, err := start(ctx, bin, tcp)
 	if s != nil {
 		t.Cleanup(func() { s.stop(bin) })
 	}
@@ -158,7 +173,7 @@ func runAs() (*syscall.Credential, error) {
 
 // start runs initdb and pg_ctl start. A non-nil Server is returned once
 // its folder exists, so the caller can clean up after a failed start.
-func start(ctx context.Context, bin string) (*Server, error) {
+func start(ctx context.Context, bin string, tcp bool) (*Server, error) {
 	cred, err := runAs()
 	if err != nil {
 		return nil, err
@@ -168,6 +183,14 @@ func start(ctx context.Context, bin string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Dir: dir, Port: socketPort}
+	listen := "''"
+	if tcp {
+		port, err := freePort()
+		if err != nil {
+			return s, err
+		}
+		s.Port, s.TCPPort, listen = port, port, "127.0.0.1"
+	}
 	if cred != nil {
 		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
 			return s, err
@@ -180,7 +203,7 @@ func start(ctx context.Context, bin string) (*Server, error) {
 		return s, fmt.Errorf("initdb: %w", err)
 	}
 	opts := strings.Join([]string{
-		"-c listen_addresses=''",
+		"-c listen_addresses=" + listen,
 		"-c unix_socket_directories=" + dir,
 		"-p " + strconv.Itoa(s.Port),
 		"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
@@ -224,4 +247,14 @@ func (s *Server) run(ctx context.Context, cred *syscall.Credential, prog string,
 		return fmt.Errorf("%s: %w\n%s", filepath.Base(prog), err, out.String())
 	}
 	return nil
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
