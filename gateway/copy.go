@@ -454,7 +454,7 @@ func (r *copyInResult) load(ctx context.Context, src io.Reader) (int64, error) {
 		listed[j] = i
 	}
 	for j, c := range defs {
-		if listed[j] < 0 && c.NotNull && missingNotNull == "" {
+		if listed[j] < 0 && c.NotNull && c.Sequence == "" && missingNotNull == "" {
 			missingNotNull = c.Name
 		}
 	}
@@ -483,9 +483,21 @@ func (r *copyInResult) load(ctx context.Context, src io.Reader) (int64, error) {
 			arrs := dec.Arrays()
 			cols := make([]arrow.Array, len(defs))
 			for j := range defs {
-				if i := listed[j]; i >= 0 {
+				switch i := listed[j]; {
+				case i >= 0:
 					cols[j] = arrs[i]
-				} else {
+				case defs[j].Sequence != "":
+					// A serial column the COPY leaves out takes its
+					// sequence's next values, as in PostgreSQL.
+					a, err := planner.SequenceArray(ctx, s.e.tables, defs[j], n, mem)
+					if err != nil {
+						for _, c := range cols[:j] {
+							c.Release()
+						}
+						return 0, err
+					}
+					cols[j] = a
+				default:
 					cols[j] = array.MakeArrayOfNull(mem, fields[j].Type, n)
 				}
 			}

@@ -151,8 +151,19 @@ func (c *storageCatalog) snapshot(ctx context.Context) (*pgcatalog.Snapshot, err
 			return nil, err
 		}
 		c.rememberOID(name, t.OID)
-		for _, col := range lt.cols {
-			t.Columns = append(t.Columns, pgcatalog.Column{Name: col.Name, Type: col.Type, NotNull: col.NotNull})
+		for i, col := range lt.cols {
+			pc := pgcatalog.Column{Name: col.Name, Type: col.Type, NotNull: col.NotNull, Identity: col.Identity}
+			if col.Sequence != "" {
+				if col.Identity == 0 {
+					pc.Default = "nextval('" + col.Sequence + "'::regclass)"
+				}
+				seq := pgcatalog.Sequence{Name: col.Sequence, Column: int16(i + 1)}
+				if seq.OID, err = oid(name + "." + col.Sequence); err != nil {
+					return nil, err
+				}
+				t.Sequences = append(t.Sequences, seq)
+			}
+			t.Columns = append(t.Columns, pc)
 		}
 		for _, f := range ds.Fragments() {
 			t.Rows += int64(f.Rows())
@@ -305,6 +316,11 @@ func (f catalogFuncs) RelationOID(ctx context.Context, name string) (uint32, boo
 				return ix.OID, true, nil
 			}
 		}
+		for _, q := range t.Sequences {
+			if q.Name == rel {
+				return q.OID, true, nil
+			}
+		}
 	}
 	return 0, false, nil
 }
@@ -346,6 +362,17 @@ func (f catalogFuncs) RoleName(ctx context.Context, oid uint32) (string, bool, e
 		return "", false, err
 	}
 	name, ok := snap.RoleName(oid)
+	return name, ok, nil
+}
+
+// SerialSequence implements expr.Catalog.
+func (f catalogFuncs) SerialSequence(ctx context.Context, table, column string) (string, bool, error) {
+	snap, err := f.s.catalogSnapshot(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	_, rel := splitRelationName(table, f.s.Database())
+	name, ok := snap.SerialSequence(rel, column)
 	return name, ok, nil
 }
 

@@ -50,6 +50,8 @@ type storageCatalog struct {
 	// RowDescription; guarded by oidMu.
 	oidMu sync.Mutex
 	oids  map[string]uint32
+	// seqs serves serial columns' values (sequences.go).
+	seqs sequences
 }
 
 var _ planner.Catalog = (*storageCatalog)(nil)
@@ -93,8 +95,11 @@ func (c *storageCatalog) CreateTable(ctx context.Context, def planner.TableDef) 
 		return false, storageError(err, name)
 	}
 	c.publish(ctx, name, nil, ds, "create", 0, 0)
-	if len(def.PrimaryKey) > 0 {
-		next, err := ds.UpdateConfig(ctx, map[string]string{primaryKeyConfig: strings.Join(def.PrimaryKey, ",")}, nil)
+	if cfg := sequenceConfigs(def); len(def.PrimaryKey) > 0 || len(cfg) > 0 {
+		if len(def.PrimaryKey) > 0 {
+			cfg[primaryKeyConfig] = strings.Join(def.PrimaryKey, ",")
+		}
+		next, err := ds.UpdateConfig(ctx, cfg, nil)
 		if err != nil {
 			// Without its key the table would silently accept duplicates.
 			_ = c.cat.Drop(ctx, name)
@@ -112,9 +117,13 @@ func (c *storageCatalog) CreateTable(ctx context.Context, def planner.TableDef) 
 }
 
 func (c *storageCatalog) DropTable(ctx context.Context, name string, ifExists bool) (bool, error) {
-	var prev *lance.Dataset
-	if c.pub != nil {
-		prev, _ = c.cat.Open(ctx, name)
+	prev, _ := c.cat.Open(ctx, name)
+	var seqs []string
+	if prev != nil {
+		seqs = tableSequences(prev)
+	}
+	if c.pub == nil {
+		prev = nil
 	}
 	err := c.cat.Drop(ctx, name)
 	if errors.Is(err, catalog.ErrNoTable) {
@@ -128,6 +137,7 @@ func (c *storageCatalog) DropTable(ctx context.Context, name string, ifExists bo
 	}
 	c.forgetOID(name)
 	c.releaseOIDs(ctx, name)
+	c.forgetSequences(ctx, seqs)
 	c.publish(ctx, name, prev, nil, "drop", 0, 0)
 	return true, nil
 }
@@ -178,6 +188,7 @@ func newLanceTable(c *storageCatalog, name string, ds *lance.Dataset) (*lanceTab
 		}
 		t.cols = append(t.cols, planner.ColumnDef{Name: f.Name, Type: typ, NotNull: !f.Nullable})
 	}
+	columnSequences(ds, t.cols)
 	return t, nil
 }
 

@@ -35,9 +35,7 @@ func (b *binder) columnDef(c *ast.ColumnDef) (ColumnDef, error) {
 	if !ok {
 		return ColumnDef{}, sqlstate.New(sqlstate.SyntaxError, "column %q has no type", c.Name.Name.O).WithPosition(b.pos(c))
 	}
-	if name == "serial" {
-		return ColumnDef{}, sqlstate.New(sqlstate.FeatureNotSupported, "serial columns are not supported yet (they need sequences)").WithPosition(b.pos(c))
-	}
+	serial, identity := b.src.ColumnGenerated(c)
 	t, err := typeByName(name, mod)
 	if err != nil {
 		return ColumnDef{}, withPos(err, b.pos(c))
@@ -45,7 +43,10 @@ func (b *binder) columnDef(c *ast.ColumnDef) (ColumnDef, error) {
 	if err := storable(t); err != nil {
 		return ColumnDef{}, withPos(err, b.pos(c))
 	}
-	d := ColumnDef{Name: c.Name.Name.O, Type: t}
+	d := ColumnDef{Name: c.Name.Name.O, Type: t, Serial: serial, Identity: identity}
+	if serial {
+		d.NotNull = true
+	}
 	for _, o := range c.Options {
 		switch o.Tp {
 		case ast.ColumnOptionNotNull:

@@ -30,6 +30,16 @@ func (b *binder) bindValues(lists [][]ast.ExprNode, targets []ColumnDef) (*value
 		for j, e := range l {
 			if _, ok := e.(*ast.DefaultExpr); ok && targets != nil {
 				rows[i][j] = &expr.Const{T: targets[j].Type}
+				if seq := targets[j].Sequence; seq != "" {
+					// DEFAULT of a serial or identity column: the next value.
+					next, err := b.call("nextval", []expr.Expr{b.textConst(seq)}, e)
+					if err != nil {
+						return nil, err
+					}
+					if rows[i][j], err = b.assign(next, targets[j], e); err != nil {
+						return nil, err
+					}
+				}
 				continue
 			}
 			x, err := b.bindExpr(e, &scope{})
@@ -275,6 +285,11 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (*insertPlan, error) {
 				return nil, sqlstate.New(sqlstate.DuplicateColumn, "column %q specified more than once", c.Name.O).WithPosition(b.pos(c))
 			}
 			seen[idx] = true
+			if defs[idx].Identity == 'a' {
+				return nil, sqlstate.New(sqlstate.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", defs[idx].Name).
+					WithDetail("Column %q is an identity column defined as GENERATED ALWAYS.", defs[idx].Name).
+					WithHint("Use OVERRIDING SYSTEM VALUE to override.").WithPosition(b.pos(c))
+			}
 			p.target = append(p.target, idx)
 			targets = append(targets, defs[idx])
 		}

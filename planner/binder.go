@@ -54,6 +54,11 @@ type Source interface {
 	TableFunction(ts *ast.TableSource) *ast.FuncCallExpr
 	// StorageParams returns CREATE TABLE's WITH ( name = value, … ).
 	StorageParams() []StorageParam
+	// ColumnGenerated reports whether a column definition takes its values
+	// from a sequence (serial, bigserial, smallserial, GENERATED … AS
+	// IDENTITY) and, for identity columns, 'a' (ALWAYS) or 'd' (BY
+	// DEFAULT).
+	ColumnGenerated(col *ast.ColumnDef) (serial bool, identity byte)
 	// AlterColumns returns the ALTER TABLE … ALTER COLUMN actions, in
 	// order (each appears in the AST as ALTER COLUMN c DROP DEFAULT).
 	AlterColumns() []dialect.AlterColumn

@@ -51,6 +51,14 @@ type ColumnDef struct {
 	NotNull bool
 	// PrimaryKey marks a column of the table's primary key.
 	PrimaryKey bool
+	// Serial asks CREATE TABLE for a sequence feeding the column's
+	// values (serial, bigserial, … AS IDENTITY); Identity is 'a' (ALWAYS)
+	// or 'd' (BY DEFAULT) for identity columns, 0 otherwise.
+	Serial   bool
+	Identity byte
+	// Sequence names the sequence that fills the column when an INSERT or
+	// COPY leaves it out or writes DEFAULT ("" for none).
+	Sequence string
 }
 
 // Table is one snapshot of a table.

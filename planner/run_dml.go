@@ -1,15 +1,16 @@
 package planner
 
 import (
-	"time"
-
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/expr"
@@ -191,6 +192,15 @@ func (x *execution) runInsert(p *insertPlan) (*Result, error) {
 				cols[j].Retain()
 				continue
 			}
+			if defs[j].Sequence != "" {
+				a, err := SequenceArray(x.ctx, x.env.Sequences, defs[j], int(rec.NumRows()), x.env.Mem)
+				if err != nil {
+					releaseArrays(cols)
+					return nil, err
+				}
+				cols[j] = a
+				continue
+			}
 			cols[j] = array.MakeArrayOfNull(x.env.Mem, schema.Field(j).Type, int(rec.NumRows()))
 		}
 		full := array.NewRecord(schema, cols, rec.NumRows())
@@ -293,3 +303,57 @@ func (x *execution) runDelete(p *deletePlan) (*Result, error) {
 }
 
 func unixMicro(us int64) time.Time { return time.UnixMicro(us) }
+
+func releaseArrays(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
+	}
+}
+
+// SequenceArray returns n new values of the sequence filling column def
+// (a serial or identity column an INSERT or COPY leaves out), as an array
+// of the column's type. A value past the column's type is 2200H, as
+// PostgreSQL's sequence of that type reports it.
+func SequenceArray(ctx context.Context, seqs expr.Sequences, def ColumnDef, n int, mem memory.Allocator) (arrow.Array, error) {
+	if seqs == nil {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "column %q takes its values from a sequence, which needs a session", def.Name)
+	}
+	vals, err := seqs.NextValues(ctx, def.Sequence, n)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(math.MaxInt64)
+	switch def.Type.OID {
+	case pgtype.OIDInt2:
+		limit = math.MaxInt16
+	case pgtype.OIDInt4:
+		limit = math.MaxInt32
+	}
+	for _, v := range vals {
+		if v > limit {
+			return nil, sqlstate.New(sqlstate.SequenceGeneratorLimitExceeded, "nextval: reached maximum value of sequence %q (%d)", def.Sequence, limit)
+		}
+	}
+	switch def.Type.OID {
+	case pgtype.OIDInt2:
+		b := array.NewInt16Builder(mem)
+		defer b.Release()
+		for _, v := range vals {
+			b.Append(int16(v))
+		}
+		return b.NewArray(), nil
+	case pgtype.OIDInt4:
+		b := array.NewInt32Builder(mem)
+		defer b.Release()
+		for _, v := range vals {
+			b.Append(int32(v))
+		}
+		return b.NewArray(), nil
+	}
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(vals, nil)
+	return b.NewArray(), nil
+}

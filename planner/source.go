@@ -70,9 +70,6 @@ func (s dialectSource) Position(n ast.Node) int {
 func (s dialectSource) ColumnType(col *ast.ColumnDef) (string, int32, bool) {
 	for _, c := range s.rw.Side.Columns {
 		if c.Name == col.Name.Name.O {
-			if c.Serial {
-				return "serial", -1, true
-			}
 			name := c.Type.Name
 			if c.Type.ArrayDims > 0 && !strings.Contains(name, "._") {
 				name += "[]"
@@ -81,6 +78,15 @@ func (s dialectSource) ColumnType(col *ast.ColumnDef) (string, int32, bool) {
 		}
 	}
 	return "", -1, false
+}
+
+func (s dialectSource) ColumnGenerated(col *ast.ColumnDef) (bool, byte) {
+	for _, c := range s.rw.Side.Columns {
+		if c.Name == col.Name.Name.O {
+			return c.Serial, c.Identity
+		}
+	}
+	return false, 0
 }
 
 func (s dialectSource) Returning() *ast.FieldList {

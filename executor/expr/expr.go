@@ -30,6 +30,16 @@ type Env struct {
 	// the outer row's values while a correlated subquery's plan runs.
 	Subplans Subplans
 	Outer    []scalar.Scalar
+	// Sequences hands out the values of serial and identity columns'
+	// sequences (nextval); nil where there is no session.
+	Sequences Sequences
+}
+
+// Sequences hands out sequence values; the gateway implements it over
+// storage (storage/catalog's sequence claims).
+type Sequences interface {
+	// NextValues returns the next n values of sequence seq.
+	NextValues(ctx context.Context, seq string, n int) ([]int64, error)
 }
 
 // Expr is a bound scalar expression.

@@ -41,6 +41,9 @@ type Catalog interface {
 	FunctionSignature(ctx context.Context, oid uint32) (result, args string, ok bool, err error)
 	// ConstraintDef returns pg_get_constraintdef(oid): PRIMARY KEY (id).
 	ConstraintDef(ctx context.Context, oid uint32) (string, bool, error)
+	// SerialSequence returns pg_get_serial_sequence(table, column): the
+	// qualified name of the sequence filling a serial or identity column.
+	SerialSequence(ctx context.Context, table, column string) (string, bool, error)
 	// RoleName returns the name of the role with OID oid.
 	RoleName(ctx context.Context, oid uint32) (string, bool, error)
 	// IndexDef returns pg_get_indexdef(oid, column): the CREATE INDEX
@@ -71,6 +74,7 @@ func init() {
 		&Function{Name: "pg_get_expr", Args: []pgtype.Type{node, oid, b}, Result: text, Kernel: firstTextKernel},
 		&Function{Name: "pg_get_indexdef", Args: []pgtype.Type{oid}, Result: text, Kernel: indexDefKernel},
 		&Function{Name: "pg_get_indexdef", Args: []pgtype.Type{oid, i4, b}, Result: text, Kernel: indexDefKernel},
+		&Function{Name: "pg_get_serial_sequence", Args: []pgtype.Type{text, text}, Result: text, Kernel: serialSequenceKernel},
 		&Function{Name: "pg_get_constraintdef", Args: []pgtype.Type{oid}, Result: text, Kernel: constraintDefKernel},
 		&Function{Name: "pg_get_constraintdef", Args: []pgtype.Type{oid, b}, Result: text, Kernel: constraintDefKernel},
 		&Function{Name: "pg_get_userbyid", Args: []pgtype.Type{oid}, Result: name, Kernel: userByIDKernel},
@@ -90,7 +94,6 @@ func init() {
 		{"pg_get_triggerdef", []pgtype.Type{oid}}, {"pg_get_triggerdef", []pgtype.Type{oid, b}},
 		{"pg_get_partkeydef", []pgtype.Type{oid}}, {"pg_get_statisticsobjdef_columns", []pgtype.Type{oid}},
 		{"pg_get_viewdef", []pgtype.Type{oid}}, {"pg_get_viewdef", []pgtype.Type{oid, b}},
-		{"pg_get_serial_sequence", []pgtype.Type{text, text}},
 	} {
 		register(&Function{Name: f.name, Args: f.args, Result: text, Kernel: nullTextKernel})
 	}
@@ -100,6 +103,7 @@ func init() {
 	// row, which a scalar function gives wherever psql uses it).
 	regclass := pgtype.Type{OID: pgtype.OIDRegclass, Mod: -1}
 	register(&Function{Name: "pg_partition_ancestors", Args: []pgtype.Type{regclass}, Result: regclass, Kernel: identityKernel})
+	register(&Function{Name: "nextval", Args: []pgtype.Type{text}, Result: pgtype.Int8, Kernel: nextvalKernel})
 	register(&Function{Name: "pg_sleep", Args: []pgtype.Type{pgtype.Float8}, Result: pgtype.Void, Kernel: sleepKernel})
 }
 
@@ -535,5 +539,58 @@ func regclassIn(ctx context.Context, env *Env, a arrow.Array) (arrow.Array, erro
 			err = sqlstate.New(sqlstate.UndefinedTable, "relation \"%s\" does not exist", s)
 		}
 		return oid, found, err
+	})
+}
+
+// nextvalKernel is nextval(sequence): one new value per row, claimed in one
+// request for the batch.
+func nextvalKernel(ctx context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error) {
+	if env.Sequences == nil {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "nextval needs a session")
+	}
+	r := newRowArgs(args)
+	b := array.NewInt64Builder(env.Mem)
+	defer b.Release()
+	// Rows of one sequence name are served together (the usual case: a
+	// constant name).
+	if args[0].Len() == 1 || n == 0 {
+		if n == 0 {
+			return b.NewArray(), nil
+		}
+		if r.null(0, 0) {
+			return nullArray(env.Mem, arrow.PrimitiveTypes.Int64, n), nil
+		}
+		vals, err := env.Sequences.NextValues(ctx, r.str(0, 0), n)
+		if err != nil {
+			return nil, err
+		}
+		b.AppendValues(vals, nil)
+		return b.NewArray(), nil
+	}
+	for i := 0; i < n; i++ {
+		if r.null(0, i) {
+			b.AppendNull()
+			continue
+		}
+		vals, err := env.Sequences.NextValues(ctx, r.str(0, i), 1)
+		if err != nil {
+			return nil, err
+		}
+		b.Append(vals[0])
+	}
+	return b.NewArray(), nil
+}
+
+// serialSequenceKernel is pg_get_serial_sequence(table, column).
+func serialSequenceKernel(ctx context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error) {
+	if env.Catalog == nil {
+		return nil, needCatalog("pg_get_serial_sequence")
+	}
+	r := newRowArgs(args)
+	return nullableText(env.Mem, n, func(i int) (string, bool, error) {
+		if r.null(0, i) || r.null(1, i) {
+			return "", false, nil
+		}
+		return env.Catalog.SerialSequence(ctx, r.str(0, i), r.str(1, i))
 	})
 }

@@ -83,6 +83,8 @@ const (
 	IndeterminateDatatype            Code = "42P18"
 	CannotCoerce                     Code = "42846"
 	InvalidTableDefinition           Code = "42P16"
+	GeneratedAlways                  Code = "428C9"
+	SequenceGeneratorLimitExceeded   Code = "2200H"
 
 	InsufficientResources Code = "53000"
 	OutOfMemory           Code = "53200"

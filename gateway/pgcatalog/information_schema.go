@@ -181,9 +181,30 @@ func infoColumnRow(db, schema, table string, pos int, c Column, updatable string
 			dtPrec = t.Mod
 		}
 	}
+	var def Value
+	if c.Default != "" {
+		def = c.Default
+	}
+	isIdentity, generation := "NO", Value(nil)
+	var idStart, idIncrement, idMax, idMin, idCycle Value
+	if c.Identity != 0 {
+		isIdentity, generation = "YES", "BY DEFAULT"
+		if c.Identity == 'a' {
+			generation = "ALWAYS"
+		}
+		idStart, idIncrement, idMin, idCycle = "1", "1", "1", "NO"
+		switch t.OID {
+		case pgtype.OIDInt2:
+			idMax = "32767"
+		case pgtype.OIDInt4:
+			idMax = "2147483647"
+		default:
+			idMax = "9223372036854775807"
+		}
+	}
 	return []Value{
 		db, schema, table, c.Name, int32(pos),
-		nil, nullable, dataType,
+		def, nullable, dataType,
 		charMax, octetMax,
 		numPrec, numRadix, numScale,
 		dtPrec, nil, nil,
@@ -193,9 +214,9 @@ func infoColumnRow(db, schema, table string, pos int, c Column, updatable string
 		db, udtSchema, udt,
 		nil, nil, nil,
 		nil, strconv.Itoa(pos), "NO",
-		"NO", nil, nil,
-		nil, nil, nil,
-		"NO", "NEVER", nil,
+		isIdentity, generation, idStart,
+		idIncrement, idMax, idMin,
+		idCycle, "NEVER", nil,
 		updatable,
 	}
 }

@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"math"
 	"strings"
 
 	"github.com/lancegate/lancegate/executor/pgtype"
@@ -105,7 +106,7 @@ func pgCatalogRelations() []*Relation {
 			indisreplident bool, indkey int2vector, indcollation oidvector, indclass oidvector,
 			indoption int2vector, indexprs pg_node_tree, indpred pg_node_tree`), Rows: indexRows},
 		{Name: "pg_am", OID: 2601, Columns: cols(`oid oid, amname name, amhandler regproc, amtype char`), Rows: amRows},
-		{Name: "pg_attrdef", OID: 2604, Columns: cols(`oid oid, adrelid oid, adnum int2, adbin pg_node_tree`), Rows: empty},
+		{Name: "pg_attrdef", OID: 2604, Columns: cols(`oid oid, adrelid oid, adnum int2, adbin pg_node_tree`), Rows: attrdefRows},
 		{Name: "pg_constraint", OID: 2606, Columns: cols(`oid oid, conname name, connamespace oid, contype char,
 			condeferrable bool, condeferred bool, convalidated bool, conrelid oid, contypid oid, conindid oid,
 			conparentid oid, confrelid oid, confupdtype char, confdeltype char, confmatchtype char, conislocal bool,
@@ -125,7 +126,7 @@ func pgCatalogRelations() []*Relation {
 		{Name: "pg_range", OID: 3541, Columns: cols(`rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid,
 			rngsubopc oid, rngcanonical regproc, rngsubdiff regproc`), Rows: empty},
 		{Name: "pg_sequence", OID: 2224, Columns: cols(`seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8,
-			seqmax int8, seqmin int8, seqcache int8, seqcycle bool`), Rows: empty},
+			seqmax int8, seqmin int8, seqcache int8, seqcycle bool`), Rows: sequenceRows},
 		{Name: "pg_policy", OID: 3256, Columns: cols(`oid oid, polname name, polrelid oid, polcmd char, polpermissive bool,
 			polroles oid[], polqual pg_node_tree, polwithcheck pg_node_tree`), Rows: empty},
 		{Name: "pg_statistic_ext", OID: 3381, Columns: cols(`oid oid, stxrelid oid, stxname name, stxnamespace oid,
@@ -289,8 +290,8 @@ func attrRow(rel uint32, num int16, c Column) []Value {
 	return []Value{
 		rel, c.Name, c.Type.OID, int32(-1),
 		info.Len, num, ndims, int32(-1), c.Type.Mod, info.Len > 0 && info.Len <= 8, align,
-		storage, "", c.NotNull, false, false,
-		"", "", false, true, int32(0),
+		storage, "", c.NotNull, c.Default != "", false,
+		identity(c.Identity), "", false, true, int32(0),
 		collation, nil, nil, nil,
 	}
 }
@@ -348,6 +349,9 @@ func classRows(s *Snapshot) [][]Value {
 	var out [][]Value
 	for _, t := range s.Tables {
 		out = append(out, classRow(t.OID, t.Name, NamespacePublic, "r", 2, int16(len(t.Columns)), float32(t.Rows), len(t.Indexes) > 0, t.owner()))
+		for _, q := range t.Sequences {
+			out = append(out, classRow(q.OID, q.Name, NamespacePublic, "S", 0, 3, 1, false, t.owner()))
+		}
 		for _, ix := range t.Indexes {
 			am := AMHNSWOID
 			switch ix.Method {
@@ -609,4 +613,47 @@ func statioRows(s *Snapshot) [][]Value {
 func activityRows(s *Snapshot) [][]Value {
 	return [][]Value{{DatabaseOID, s.Database, s.PID, nil, BootstrapRoleOID, s.User, s.ApplicationName, nil,
 		nil, nil, nil, nil, nil, nil, nil, nil, "active", nil, nil, nil, "", "client backend"}}
+}
+
+// identity is attidentity's text: "" for none.
+func identity(b byte) string {
+	if b == 0 {
+		return ""
+	}
+	return string(rune(b))
+}
+
+// attrdefRows are the column defaults (the serial columns' nextval).
+func attrdefRows(s *Snapshot) [][]Value {
+	var out [][]Value
+	for _, t := range s.Tables {
+		for _, q := range t.Sequences {
+			if int(q.Column) < 1 || int(q.Column) > len(t.Columns) || t.Columns[q.Column-1].Default == "" {
+				continue
+			}
+			out = append(out, []Value{q.OID, t.OID, q.Column, t.Columns[q.Column-1].Default})
+		}
+	}
+	return out
+}
+
+// sequenceRows are pg_sequence's rows: each sequence starts at 1 and
+// counts up by 1 to its column type's maximum.
+func sequenceRows(s *Snapshot) [][]Value {
+	var out [][]Value
+	for _, t := range s.Tables {
+		for _, q := range t.Sequences {
+			typ, maxv := pgtype.OIDInt8, int64(math.MaxInt64)
+			if int(q.Column) >= 1 && int(q.Column) <= len(t.Columns) {
+				switch t.Columns[q.Column-1].Type.OID {
+				case pgtype.OIDInt2:
+					typ, maxv = pgtype.OIDInt2, math.MaxInt16
+				case pgtype.OIDInt4:
+					typ, maxv = pgtype.OIDInt4, math.MaxInt32
+				}
+			}
+			out = append(out, []Value{q.OID, typ, int64(1), int64(1), maxv, int64(1), int64(1), false})
+		}
+	}
+	return out
 }

@@ -14,6 +14,11 @@ type Column struct {
 	Type pgtype.Type
 	// NotNull is attnotnull.
 	NotNull bool
+	// Default is the column default's text (nextval('t_id_seq'::regclass)
+	// for a serial column), "" for none; Identity is attidentity ('a',
+	// 'd' or 0).
+	Default  string
+	Identity byte
 }
 
 // Relation is one catalog relation: its identity, its columns in

@@ -50,6 +50,9 @@ type Table struct {
 	Rows int64
 	// Bytes is the size of the table's data files (pg_table_size).
 	Bytes int64
+	// Sequences are the sequences of the table's serial and identity
+	// columns.
+	Sequences []Sequence
 }
 
 // Role is one role of pg_roles.
@@ -84,6 +87,30 @@ type Index struct {
 	ConstraintOID uint32
 }
 
+// Sequence is the sequence of a serial or identity column.
+type Sequence struct {
+	OID  uint32
+	Name string
+	// Column is the attnum of the column it fills.
+	Column int16
+}
+
+// SerialSequence is pg_get_serial_sequence(table, column): the qualified
+// name of the sequence filling the column.
+func (s *Snapshot) SerialSequence(table, column string) (string, bool) {
+	for _, t := range s.Tables {
+		if t.Name != table {
+			continue
+		}
+		for _, q := range t.Sequences {
+			if int(q.Column) >= 1 && int(q.Column) <= len(t.Columns) && t.Columns[q.Column-1].Name == column {
+				return "public." + quoteIdent(q.Name), true
+			}
+		}
+	}
+	return "", false
+}
+
 // Setting is one configuration parameter of pg_settings.
 type Setting struct {
 	Name, Value, Description string
@@ -112,6 +139,11 @@ func (c *Catalog) RelationName(s *Snapshot, oid uint32) (string, bool) {
 		for _, ix := range t.Indexes {
 			if ix.OID == oid {
 				return ix.Name, true
+			}
+		}
+		for _, q := range t.Sequences {
+			if q.OID == oid {
+				return q.Name, true
 			}
 		}
 	}
@@ -216,6 +248,11 @@ func (c *Catalog) RelationNamespace(s *Snapshot, oid uint32) (uint32, bool) {
 		}
 		for _, ix := range t.Indexes {
 			if ix.OID == oid {
+				return NamespacePublic, true
+			}
+		}
+		for _, q := range t.Sequences {
+			if q.OID == oid {
 				return NamespacePublic, true
 			}
 		}

@@ -118,6 +118,27 @@ func (p *rw) columnDef(f *frag) {
 			p.checkBody(f, t, " ")
 		case p.acceptKw("references"):
 			p.references(f, t)
+		case p.isKw("generated") && (p.peek(1).Keyword("always") || p.peek(1).Keyword("by")):
+			p.next()
+			col.Identity = 'a'
+			if !p.acceptKw("always") {
+				p.expectKw("by")
+				p.expectKw("default")
+				col.Identity = 'd'
+			}
+			p.expectKw("as")
+			if !p.isKw("identity") {
+				p.unsupported(p.tok(), "generated columns")
+			}
+			p.next()
+			if p.isPunct("(") {
+				p.unsupported(p.tok(), "sequence options of an identity column")
+			}
+			if typ.Name != "pg_catalog.int2" && typ.Name != "pg_catalog.int4" && typ.Name != "pg_catalog.int8" {
+				p.fail(errAt(p.text, n.Offset, "22023", "identity column type must be smallint, integer, or bigint"))
+			}
+			col.Serial, col.NotNull = true, true
+			f.raw(" NOT NULL")
 		case p.isKw("generated") || p.isKw("deferrable") || p.isKw("initially") ||
 			p.isKws("not", "deferrable"):
 			p.unsupported(t, upper(t.Value)+" in a column definition")

@@ -92,6 +92,9 @@ type Column struct {
 	// Serial is set for serial, bigserial and smallserial: the column takes
 	// its default from a sequence (Type is int4, int8 or int2).
 	Serial bool
+	// Identity is 'a' for GENERATED ALWAYS AS IDENTITY, 'd' for GENERATED
+	// BY DEFAULT AS IDENTITY (Serial is then set too), 0 otherwise.
+	Identity byte
 	// NotNull and PrimaryKey repeat the constraints for convenience; the
 	// TiDB AST has them too.
 	NotNull    bool
