@@ -74,6 +74,11 @@ func TestClientSuites(t *testing.T) {
 		{"sqlalchemy2/inspect_psycopg", "py", "sqlalchemy_suite.py", []string{"inspect_psycopg"}},
 		{"sqlalchemy14/inspect_psycopg2", "py14", "sqlalchemy_suite.py", []string{"inspect_psycopg2"}},
 		{"pgjdbc/metadata", "java", jdbcMain, []string{"metadata"}},
+		// Autoincrement keys: SERIAL PRIMARY KEY from create_all.
+		{"sqlalchemy2/orm_serial_psycopg2", "py", "sqlalchemy_suite.py", []string{"orm_serial_psycopg2"}},
+		{"sqlalchemy2/orm_serial_psycopg", "py", "sqlalchemy_suite.py", []string{"orm_serial_psycopg"}},
+		{"sqlalchemy14/orm_serial_psycopg2", "py14", "sqlalchemy_suite.py", []string{"orm_serial_psycopg2"}},
+		{"typeorm/generated", "node", "typeorm_suite.js", []string{"generated"}},
 	})
 }
 

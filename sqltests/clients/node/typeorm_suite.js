@@ -1,9 +1,9 @@
 // TypeORM (postgres driver on node-postgres) against lancegate.
 //
 // The model is an EntitySchema (plain JavaScript, no decorators): a
-// bigint primary column set by the application (lancegate refuses serial
-// and PRIMARY KEY; the ORM only needs the identity), text, integer,
-// double, timestamptz, boolean and vector(3) columns.
+// bigint primary column set by the application, text, integer, double,
+// timestamptz, boolean and vector(3) columns; the generated part uses a
+// SERIAL primary key.
 //
 // Parts:
 //   basic        DataSource.initialize (version, current schema), table
@@ -14,6 +14,9 @@
 //   synchronize  DataSource with synchronize: true (reads
 //                information_schema and pg_catalog, runs CREATE TABLE in
 //                a transaction), then insert and find
+//   generated    an entity with a generated (SERIAL) primary key,
+//                synchronized, saved (ids read back), and synchronized
+//                again with nothing to change
 'use strict';
 
 require('reflect-metadata');
@@ -118,4 +121,34 @@ async function synchronize() {
   }
 }
 
-main({ basic, synchronize });
+async function generated() {
+  const pre = dataSource([]);
+  await pre.initialize();
+  await pre.query('DROP TABLE IF EXISTS to_gen');
+  await pre.destroy();
+  const Item = new EntitySchema({
+    name: 'ItemGen',
+    tableName: 'to_gen',
+    columns: {
+      id: { type: 'int', primary: true, generated: true },
+      name: { type: 'text' },
+      embedding: { type: 'vector', length: 3, nullable: true },
+    },
+  });
+  const ds = dataSource([Item], { synchronize: true });
+  await ds.initialize();
+  try {
+    const repo = ds.getRepository(Item);
+    const a = await repo.save({ name: 'a', embedding: [1, 0, 0] });
+    const b = await repo.save({ name: 'b', embedding: [0, 1, 0] });
+    equal([a.id, b.id], [1, 2], 'generated ids read back');
+    const got = await repo.findOneBy({ id: 2 });
+    check(got && got.name === 'b', 'row found by its generated id');
+    const sql = await ds.driver.createSchemaBuilder().log();
+    equal(sql.upQueries.map((q) => q.query), [], 'no pending schema changes');
+  } finally {
+    await ds.destroy();
+  }
+}
+
+main({ basic, synchronize, generated });

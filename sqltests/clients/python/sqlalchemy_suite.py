@@ -20,6 +20,9 @@ Parts:
   inspect_psycopg2 / inspect_psycopg   Inspector reflection of a table
   create_all_psycopg2 / create_all_psycopg   MetaData.create_all (has_table
         lookup, CREATE TABLE inside the dialect's transaction)
+  orm_serial_psycopg2 / orm_serial_psycopg   a declarative model with an
+        autoincrement integer primary key (SERIAL) created by create_all,
+        ORM inserts that get their ids back, reflection of the key
 """
 
 import datetime
@@ -226,6 +229,43 @@ def create_all_psycopg2():
 @part
 def create_all_psycopg():
     create_all("psycopg")
+
+
+def orm_serial(driver):
+    eng = engine(driver, use_native_hstore=False)
+    tname = f"sa_orm_{driver}_{sa.__version__[0]}"
+    Base = orm.declarative_base()
+
+    class Item(Base):
+        __tablename__ = tname
+        id = sa.Column(sa.Integer, primary_key=True)  # SERIAL PRIMARY KEY
+        name = sa.Column(sa.Text, nullable=False)
+        embedding = sa.Column(Vector(3))
+
+    Base.metadata.drop_all(eng)
+    Base.metadata.create_all(eng)
+    with orm.Session(eng) as s:
+        a, b = Item(name="a", embedding=[1, 0, 0]), Item(name="b", embedding=[0, 1, 0])
+        s.add_all([a, b])
+        s.commit()
+        equal(sorted([a.id, b.id]), [1, 2], "ids the sequence gave, read back by the ORM")
+        got = s.execute(sa.select(Item).order_by(Item.embedding.l2_distance([0.9, 0.1, 0])).limit(1)).scalar_one()
+        equal(got.name, "a", "nearest row through the ORM")
+    insp = sa.inspect(eng)
+    equal(insp.get_pk_constraint(tname)["constrained_columns"], ["id"], "reflected primary key")
+    col = [c for c in insp.get_columns(tname) if c["name"] == "id"][0]
+    check(col["autoincrement"] is True, f"id reflects as autoincrement: {col}")
+    Base.metadata.drop_all(eng)
+
+
+@part
+def orm_serial_psycopg2():
+    orm_serial("psycopg2")
+
+
+@part
+def orm_serial_psycopg():
+    orm_serial("psycopg")
 
 
 if __name__ == "__main__":
