@@ -431,9 +431,19 @@ func (b *binder) bindScalarInFrom(fn *ast.FuncCallExpr, ts *ast.TableSource) (no
 	if alias == "" {
 		alias = name
 	}
-	col := column{table: alias, name: alias, typ: x.Type()}
-	if cs := b.src.ColumnAliases(ts); len(cs) > 0 {
-		col.name = cs[0]
+	out := []column{{table: alias, name: alias, typ: x.Type()}}
+	row := []expr.Expr{x}
+	if os, ok := b.src.(ordinalitySource); ok && os.Ordinality(ts) {
+		out = append(out, column{table: alias, name: "ordinality", typ: pgtype.Int8})
+		row = append(row, intConst(1))
+		if row[1], err = b.coerce(row[1], pgtype.Int8, fn); err != nil {
+			return nil, nil, err
+		}
 	}
-	return &valuesNode{rows: [][]expr.Expr{{x}}, out: []column{col}}, &scope{cols: []column{col}}, nil
+	for i, c := range b.src.ColumnAliases(ts) {
+		if i < len(out) {
+			out[i].name = c
+		}
+	}
+	return &valuesNode{rows: [][]expr.Expr{row}, out: out}, &scope{cols: out}, nil
 }

@@ -88,6 +88,17 @@ func storable(t pgtype.Type) error {
 	case pgtype.OIDBool, pgtype.OIDInt2, pgtype.OIDInt4, pgtype.OIDInt8, pgtype.OIDFloat4, pgtype.OIDFloat8,
 		pgtype.OIDText, pgtype.OIDVarchar, pgtype.OIDBytea, pgtype.OIDDate, pgtype.OIDTimestamp, pgtype.OIDTimestampTZ:
 		return nil
+	case pgtype.OIDNumeric:
+		// Lance stores decimal128(p, s): numeric needs its precision and
+		// scale (an unconstrained numeric has no fixed scale to store).
+		if t.Mod < 4 {
+			return sqlstate.New(sqlstate.FeatureNotSupported, "numeric columns need a precision and scale, e.g. numeric(10,2)").
+				WithHint("Lance stores numeric as decimal128(p, s); use double precision for unconstrained values.")
+		}
+		if p := (t.Mod - 4) >> 16; p > 38 {
+			return sqlstate.New(sqlstate.FeatureNotSupported, "numeric precision %d is above 38, the largest Lance stores", p)
+		}
+		return nil
 	case pgtype.OIDVector:
 		if t.Mod <= 0 {
 			return sqlstate.New(sqlstate.FeatureNotSupported, "a vector column needs a dimension, e.g. vector(3)")

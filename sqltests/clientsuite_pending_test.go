@@ -17,16 +17,5 @@ func TestClientSuitesPending(t *testing.T) {
 		// Cursors: psycopg2's named cursor sends DECLARE "p2_named" CURSOR WITHOUT HOLD FOR …
 		// → 0A000 statement *dialect.DeclareStmt is not supported.
 		{"psycopg2/named_cursor", "py", "psycopg2_suite.py", []string{"named_cursor"}},
-		// Storage: CREATE TABLE … price numeric(10,2) → 0A000 type "numeric(10,2)" is not supported.
-		{"psycopg2/numeric", "py", "psycopg2_suite.py", []string{"numeric"}},
-
-		// Storage: numeric(10,2) columns → 0A000.
-		{"psycopg3/numeric", "py", "psycopg3_suite.py", []string{"numeric"}},
-
-		// Storage: numeric(10,2) columns → 0A000.
-		{"node-pg/numeric", "node", "pg_suite.js", []string{"numeric"}},
-
-		// Storage: numeric(10,2) columns → 0A000.
-		{"pgjdbc/numeric", "java", jdbcMain, []string{"numeric"}},
 	})
 }

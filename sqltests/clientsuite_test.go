@@ -79,6 +79,11 @@ func TestClientSuites(t *testing.T) {
 		{"sqlalchemy2/orm_serial_psycopg", "py", "sqlalchemy_suite.py", []string{"orm_serial_psycopg"}},
 		{"sqlalchemy14/orm_serial_psycopg2", "py14", "sqlalchemy_suite.py", []string{"orm_serial_psycopg2"}},
 		{"typeorm/generated", "node", "typeorm_suite.js", []string{"generated"}},
+		// numeric(p, s) columns (Lance decimal128).
+		{"psycopg2/numeric", "py", "psycopg2_suite.py", []string{"numeric"}},
+		{"psycopg3/numeric", "py", "psycopg3_suite.py", []string{"numeric"}},
+		{"node-pg/numeric", "node", "pg_suite.js", []string{"numeric"}},
+		{"pgjdbc/numeric", "java", jdbcMain, []string{"numeric"}},
 	})
 }
 

@@ -57,6 +57,9 @@ var corpusFixture = []struct {
 		lancegate: []fixtureForm{
 			{sql: `CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL, tags text[],
 				price numeric(10,2) DEFAULT 0, created_at timestamptz DEFAULT now(), embedding vector(3))`},
+			{sql: `CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL, tags text,
+				price numeric(10,2), created_at timestamptz, embedding vector(3))`,
+				lacks: "items: DEFAULT, text[] (tags is text)"},
 			{sql: `CREATE TABLE items (id bigint, name text NOT NULL, tags text[],
 				price numeric(10,2), created_at timestamptz, embedding vector(3))`,
 				lacks: "items: bigserial, PRIMARY KEY, DEFAULT"},
@@ -106,8 +109,11 @@ var corpusFixture = []struct {
 		lancegate: []fixtureForm{
 			{sql: `INSERT INTO items (name, tags, embedding) VALUES ('a', '{x,y}', '[1,2,3]'), ('b', NULL, '[4,5,6]')`,
 				ifReal: "table items"},
-			// Without the real items (no serial, no defaults) the values
-			// PostgreSQL's defaults give, explicitly.
+			// Without the real items (no defaults) the values PostgreSQL's
+			// defaults give, explicitly; the ids from the serial column
+			// when there is one, else explicit too.
+			{sql: `INSERT INTO items (name, tags, price, created_at, embedding) VALUES
+				('a', '{x,y}', 0, now(), '[1,2,3]'), ('b', NULL, 0, now(), '[4,5,6]')`},
 			{sql: `INSERT INTO items (id, name, tags, price, created_at, embedding) VALUES
 				(1, 'a', '{x,y}', 0, now(), '[1,2,3]'), (2, 'b', NULL, 0, now(), '[4,5,6]')`},
 		},
