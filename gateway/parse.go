@@ -147,6 +147,12 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 		return s.explainStmt(ctx, x, paramOIDs)
 	case *dialect.CopyStmt:
 		return s.copyStmt(ctx, x)
+	case *dialect.DeclareStmt:
+		return s.declareStmt(ctx, x, paramOIDs)
+	case *dialect.FetchStmt:
+		return s.fetchStmt(x)
+	case *dialect.CloseStmt:
+		return s.closeCursorStmt(x), nil
 	case *dialect.PrepareStmt, *dialect.ExecuteStmt:
 		return nil, notSupported("SQL-level PREPARE and EXECUTE")
 	case *dialect.CommentStmt:

@@ -156,6 +156,7 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 
 // commit writes a transaction's changes, table by table.
 func (s *Session) commit(ctx context.Context, tx *txn) error {
+	tx.closeCursors()
 	var first error
 	for _, t := range tx.tables {
 		if first == nil {
@@ -169,6 +170,7 @@ func (s *Session) commit(ctx context.Context, tx *txn) error {
 }
 
 func (s *Session) discard(tx *txn) {
+	tx.closeCursors()
 	for _, t := range tx.tables {
 		t.discard()
 	}

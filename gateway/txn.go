@@ -48,6 +48,8 @@ type txn struct {
 	// catalog is the pg_catalog snapshot of the transaction's statements
 	// (pgcatalog_tables.go); nil until one reads the catalog.
 	catalog *pgcatalog.Snapshot
+	// cursors are the block's declared cursors (cursor.go).
+	cursors map[string]*cursor
 }
 
 type savedSetting struct {

@@ -84,6 +84,8 @@ const (
 	CannotCoerce                     Code = "42846"
 	InvalidTableDefinition           Code = "42P16"
 	GeneratedAlways                  Code = "428C9"
+	DuplicateCursor                  Code = "42P03"
+	InvalidCursorDefinition          Code = "42P11"
 	SequenceGeneratorLimitExceeded   Code = "2200H"
 
 	InsufficientResources Code = "53000"
