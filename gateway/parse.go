@@ -156,7 +156,7 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 	case *dialect.PrepareStmt, *dialect.ExecuteStmt:
 		return nil, notSupported("SQL-level PREPARE and EXECUTE")
 	case *dialect.CommentStmt:
-		return nil, notSupported("COMMENT ON")
+		return s.commentStmt(x)
 	}
 	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "statement %T is not supported", ss)
 }

@@ -146,13 +146,14 @@ func (c *storageCatalog) snapshot(ctx context.Context) (*pgcatalog.Snapshot, err
 		if err != nil {
 			return nil, err
 		}
-		t := pgcatalog.Table{Name: name}
+		t := pgcatalog.Table{Name: name, Comment: ds.Config()[commentKey("")]}
 		if t.OID, err = oid(name); err != nil {
 			return nil, err
 		}
 		c.rememberOID(name, t.OID)
 		for i, col := range lt.cols {
-			pc := pgcatalog.Column{Name: col.Name, Type: col.Type, NotNull: col.NotNull, Identity: col.Identity}
+			pc := pgcatalog.Column{Name: col.Name, Type: col.Type, NotNull: col.NotNull, Identity: col.Identity,
+				Comment: ds.Config()[commentKey(col.Name)]}
 			if col.Sequence != "" {
 				if col.Identity == 0 {
 					pc.Default = "nextval('" + col.Sequence + "'::regclass)"
@@ -374,6 +375,16 @@ func (f catalogFuncs) SerialSequence(ctx context.Context, table, column string) 
 	_, rel := splitRelationName(table, f.s.Database())
 	name, ok := snap.SerialSequence(rel, column)
 	return name, ok, nil
+}
+
+// Description implements expr.Catalog.
+func (f catalogFuncs) Description(ctx context.Context, oid uint32, subid int32) (string, bool, error) {
+	snap, err := f.s.catalogSnapshot(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	d, ok := snap.Description(oid, subid)
+	return d, ok, nil
 }
 
 // ConstraintDef implements expr.Catalog.

@@ -39,6 +39,9 @@ type Catalog interface {
 	// FunctionSignature returns pg_get_function_result and
 	// pg_get_function_arguments of function oid.
 	FunctionSignature(ctx context.Context, oid uint32) (result, args string, ok bool, err error)
+	// Description returns obj_description(oid) (subid 0) or
+	// col_description(oid, subid): a comment.
+	Description(ctx context.Context, oid uint32, subid int32) (string, bool, error)
 	// ConstraintDef returns pg_get_constraintdef(oid): PRIMARY KEY (id).
 	ConstraintDef(ctx context.Context, oid uint32) (string, bool, error)
 	// SerialSequence returns pg_get_serial_sequence(table, column): the
@@ -74,6 +77,9 @@ func init() {
 		&Function{Name: "pg_get_expr", Args: []pgtype.Type{node, oid, b}, Result: text, Kernel: firstTextKernel},
 		&Function{Name: "pg_get_indexdef", Args: []pgtype.Type{oid}, Result: text, Kernel: indexDefKernel},
 		&Function{Name: "pg_get_indexdef", Args: []pgtype.Type{oid, i4, b}, Result: text, Kernel: indexDefKernel},
+		&Function{Name: "obj_description", Args: []pgtype.Type{oid}, Result: text, Kernel: descriptionKernel(false)},
+		&Function{Name: "obj_description", Args: []pgtype.Type{oid, name}, Result: text, Kernel: descriptionKernel(false)},
+		&Function{Name: "col_description", Args: []pgtype.Type{oid, i4}, Result: text, Kernel: descriptionKernel(true)},
 		&Function{Name: "pg_get_serial_sequence", Args: []pgtype.Type{text, text}, Result: text, Kernel: serialSequenceKernel},
 		&Function{Name: "pg_get_constraintdef", Args: []pgtype.Type{oid}, Result: text, Kernel: constraintDefKernel},
 		&Function{Name: "pg_get_constraintdef", Args: []pgtype.Type{oid, b}, Result: text, Kernel: constraintDefKernel},
@@ -89,8 +95,7 @@ func init() {
 		name string
 		args []pgtype.Type
 	}{
-		{"obj_description", []pgtype.Type{oid}}, {"obj_description", []pgtype.Type{oid, name}},
-		{"col_description", []pgtype.Type{oid, i4}}, {"shobj_description", []pgtype.Type{oid, name}},
+		{"shobj_description", []pgtype.Type{oid, name}},
 		{"pg_get_triggerdef", []pgtype.Type{oid}}, {"pg_get_triggerdef", []pgtype.Type{oid, b}},
 		{"pg_get_partkeydef", []pgtype.Type{oid}}, {"pg_get_statisticsobjdef_columns", []pgtype.Type{oid}},
 		{"pg_get_viewdef", []pgtype.Type{oid}}, {"pg_get_viewdef", []pgtype.Type{oid, b}},
@@ -593,4 +598,29 @@ func serialSequenceKernel(ctx context.Context, env *Env, args []arrow.Array, n i
 		}
 		return env.Catalog.SerialSequence(ctx, r.str(0, i), r.str(1, i))
 	})
+}
+
+// descriptionKernel is obj_description(oid [, catalog]) or (column)
+// col_description(oid, attnum). Comments exist on tables and columns
+// only, so the catalog argument needs no check.
+func descriptionKernel(column bool) kernelFunc {
+	return func(ctx context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error) {
+		if env.Catalog == nil {
+			return nil, needCatalog("obj_description")
+		}
+		r := newRowArgs(args)
+		return nullableText(env.Mem, n, func(i int) (string, bool, error) {
+			if r.null(0, i) || column && r.null(1, i) {
+				return "", false, nil
+			}
+			sub := int32(0)
+			if column {
+				sub = r.i32(1, i)
+				if sub <= 0 {
+					return "", false, nil
+				}
+			}
+			return env.Catalog.Description(ctx, r.u32(0, i), sub)
+		})
+	}
 }

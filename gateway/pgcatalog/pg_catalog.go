@@ -112,7 +112,7 @@ func pgCatalogRelations() []*Relation {
 			conparentid oid, confrelid oid, confupdtype char, confdeltype char, confmatchtype char, conislocal bool,
 			coninhcount int4, connoinherit bool, conkey int2[], confkey int2[], conpfeqop oid[], conppeqop oid[],
 			conffeqop oid[], confdelsetcols int2[], conexclop oid[], conbin pg_node_tree`), Rows: constraintRows},
-		{Name: "pg_description", OID: 2609, Columns: cols(`objoid oid, classoid oid, objsubid int4, description text`), Rows: empty},
+		{Name: "pg_description", OID: 2609, Columns: cols(`objoid oid, classoid oid, objsubid int4, description text`), Rows: descriptionRows},
 		{Name: "pg_shdescription", OID: 2396, Columns: cols(`objoid oid, classoid oid, description text`), Rows: empty},
 		{Name: "pg_inherits", OID: 2611, Columns: cols(`inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool`), Rows: empty},
 		{Name: "pg_trigger", OID: 2620, Columns: cols(`oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid,
@@ -653,6 +653,22 @@ func sequenceRows(s *Snapshot) [][]Value {
 				}
 			}
 			out = append(out, []Value{q.OID, typ, int64(1), int64(1), maxv, int64(1), int64(1), false})
+		}
+	}
+	return out
+}
+
+// descriptionRows are the comments on tables and columns.
+func descriptionRows(s *Snapshot) [][]Value {
+	var out [][]Value
+	for _, t := range s.Tables {
+		if t.Comment != "" {
+			out = append(out, []Value{t.OID, uint32(1259), int32(0), t.Comment})
+		}
+		for i, c := range t.Columns {
+			if c.Comment != "" {
+				out = append(out, []Value{t.OID, uint32(1259), int32(i + 1), c.Comment})
+			}
 		}
 	}
 	return out

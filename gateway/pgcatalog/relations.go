@@ -19,6 +19,8 @@ type Column struct {
 	// 'd' or 0).
 	Default  string
 	Identity byte
+	// Comment is COMMENT ON COLUMN's text, "" for none.
+	Comment string
 }
 
 // Relation is one catalog relation: its identity, its columns in

@@ -53,6 +53,9 @@ type Table struct {
 	// Sequences are the sequences of the table's serial and identity
 	// columns.
 	Sequences []Sequence
+	// Comment is COMMENT ON TABLE's text, "" for none; a column's is in
+	// its Column.
+	Comment string
 }
 
 // Role is one role of pg_roles.
@@ -312,4 +315,21 @@ func typeName(oid uint32) string {
 		return "cstring[]"
 	}
 	return pgtype.Type{OID: oid, Mod: -1}.String()
+}
+
+// Description is obj_description (subid 0) or col_description (subid the
+// attnum) of a table.
+func (s *Snapshot) Description(oid uint32, subid int32) (string, bool) {
+	for _, t := range s.Tables {
+		if t.OID != oid {
+			continue
+		}
+		switch {
+		case subid == 0 && t.Comment != "":
+			return t.Comment, true
+		case subid >= 1 && int(subid) <= len(t.Columns) && t.Columns[subid-1].Comment != "":
+			return t.Columns[subid-1].Comment, true
+		}
+	}
+	return "", false
 }
