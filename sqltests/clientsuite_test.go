@@ -161,7 +161,7 @@ func runClientSuites(t *testing.T, suites []clientSuite) {
 
 // clientsDir returns the folder `make clients` installs the drivers in,
 // failing the test when it is missing.
-func clientsDir(t *testing.T) string {
+func clientsDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("LANCEGATE_CLIENTS")
 	if dir == "" {

@@ -1,18 +1,13 @@
 package sqltests
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -132,28 +127,8 @@ func loadPoints(b *testing.B, dsn string, rows int) {
 // output.
 func runPointBench(b *testing.B, host, port string, queries, rows int) string {
 	b.Helper()
-	dir := os.Getenv("LANCEGATE_CLIENTS")
-	if dir == "" {
-		dir = filepath.Join("..", ".tools", "clients")
-	}
-	cp, err := os.ReadFile(filepath.Join(dir, "java", "classpath.txt"))
-	if err != nil {
-		b.Fatalf("pgjdbc is not installed (%v); run `make clients`", err)
-	}
-	java, err := exec.LookPath("java")
-	if err != nil {
-		b.Fatal("java is not installed")
-	}
-	classpath := filepath.Join(dir, "java", "target", "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(cp))
-	cmd := exec.Command(java, "-cp", classpath, "lancegate.clients.PointBench")
-	cmd.Env = append(os.Environ(), "PGHOST="+host, "PGPORT="+port, "PGUSER=lancegate", "PGDATABASE=lancegate",
+	return runJava(b, "lancegate.clients.PointBench", "PGHOST="+host, "PGPORT="+port, "PGUSER=lancegate", "PGDATABASE=lancegate",
 		"BENCH_QUERIES="+strconv.Itoa(max(queries, 100)), "BENCH_ROWS="+strconv.Itoa(rows))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		b.Fatalf("PointBench: %v\n%s", err, out.String())
-	}
-	return out.String()
 }
 
 // reportLatency reports p50 and p99 of took in µs and the queries/s.

@@ -141,4 +141,33 @@ func TestTLSVerifyFull(t *testing.T) {
 		t.Fatalf("pgx verify-full by IP: %v", err)
 	}
 	c2.Close(ctx)
+
+	// pgjdbc (what DBeaver and Metabase use) in verify-full.
+	out := runJava(t, "lancegate.clients.TlsCheck", "PGPORT="+port, "PGPASSWORD=s3cret", "GOOD_CA="+pki.caFile, "OTHER_CA="+other.caFile)
+	if !strings.Contains(out, "ok: verify-full with the server's CA") || !strings.Contains(out, "ok: verify-full with another CA refused") {
+		t.Errorf("pgjdbc verify-full:\n%s", out)
+	}
+}
+
+// runJava runs a class of the client suites' Java programs (make clients)
+// with env added and returns its output, failing t when it exits non-zero.
+func runJava(t testing.TB, class string, env ...string) string {
+	t.Helper()
+	dir := clientsDir(t)
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Fatal("java is not installed (make test needs Java 17)")
+	}
+	cp, err := os.ReadFile(filepath.Join(dir, "java", "classpath.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	classpath := filepath.Join(dir, "java", "target", "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(cp))
+	cmd := exec.Command(java, "-cp", classpath, class)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", class, err, out)
+	}
+	return string(out)
 }
