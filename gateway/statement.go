@@ -60,7 +60,7 @@ func (st *plannedStatement) Execute(ctx context.Context, params []scalar.Scalar)
 	}
 	tx := s.transaction()
 	ctx, cancel := s.statementContext(ctx)
-	env := &expr.Env{Mem: s.e.opts.Mem, Params: params, Text: &s.codec.Text, Now: tx.started, Catalog: catalogFuncs{s: s}, Sequences: s.e.tables}
+	env := &expr.Env{Mem: s.e.opts.Mem, Params: params, Text: &s.codec.Text, Now: tx.started, Catalog: catalogFuncs{s: s}, Sequences: s.e.tables, Settings: s}
 	res, err := st.p.Execute(ctx, sessionCatalog{s: s}, env)
 	if err == nil {
 		err = s.afterPlanned(ctx, st.p, res)

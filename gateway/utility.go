@@ -302,3 +302,27 @@ func (s *Session) setTransactionStmt(x *dialect.SetTransactionStmt) *utilityStat
 		return nil
 	})
 }
+
+// SetConfig implements expr.SettingsWriter: set_config(name, value,
+// is_local) is SET [LOCAL] name = value. Outside a transaction block a
+// local setting would end with the statement, so it is not applied (the
+// value is returned as PostgreSQL returns it).
+func (s *Session) SetConfig(_ context.Context, name, value string, local bool) (string, error) {
+	tx := s.transaction()
+	if local && !tx.explicit {
+		if _, ok := s.settings.lookup(name); !ok && !strings.Contains(name, ".") {
+			return "", sqlstate.New(sqlstate.UndefinedObject, "unrecognized configuration parameter %q", name)
+		}
+		return value, nil
+	}
+	if tx.explicit {
+		tx.rememberSetting(s.settings, name, local)
+	}
+	canon, _, err := s.settings.set(name, value)
+	if err != nil {
+		return "", err
+	}
+	s.refreshCodec()
+	v, _, err := s.settings.get(canon)
+	return v, err
+}

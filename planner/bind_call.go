@@ -189,20 +189,6 @@ func (b *binder) bindCall(n *ast.FuncCallExpr, sc *scope) (expr.Expr, error) {
 		return &expr.Const{Value: scalar.NewBooleanScalar(true), T: pgtype.Bool}, nil
 	case "pg_backend_pid":
 		return &expr.Const{Value: scalar.NewInt32Scalar(b.sess.BackendPID()), T: pgtype.Int4}, nil
-	case "current_setting":
-		if len(n.Args) >= 1 {
-			if s, ok := constString(n.Args[0]); ok {
-				v, found := b.sess.Setting(s)
-				if !found {
-					if len(n.Args) == 2 {
-						return &expr.Const{T: pgtype.Text}, nil
-					}
-					return nil, sqlstate.New(sqlstate.UndefinedObject, "unrecognized configuration parameter %q", s).WithPosition(b.pos(n))
-				}
-				return b.textConst(v), nil
-			}
-		}
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "current_setting needs a constant name").WithPosition(b.pos(n))
 	case "current_timestamp", "localtimestamp", "transaction_timestamp", "statement_timestamp":
 		return b.call("now", nil, n)
 	case "__lg_version":

@@ -33,6 +33,20 @@ type Env struct {
 	// Sequences hands out the values of serial and identity columns'
 	// sequences (nextval); nil where there is no session.
 	Sequences Sequences
+	// Settings changes the session's configuration parameters
+	// (set_config); nil where there is no session.
+	Settings SettingsWriter
+}
+
+// SettingsWriter reads and sets a session's configuration parameters
+// (current_setting, set_config).
+type SettingsWriter interface {
+	// SetConfig sets a parameter as SET or SET LOCAL does and returns the
+	// value now in effect.
+	SetConfig(ctx context.Context, name, value string, local bool) (string, error)
+	// Setting returns a parameter's value; false when there is no such
+	// parameter.
+	Setting(name string) (string, bool)
 }
 
 // Sequences hands out sequence values; the gateway implements it over

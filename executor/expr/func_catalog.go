@@ -109,6 +109,9 @@ func init() {
 	regclass := pgtype.Type{OID: pgtype.OIDRegclass, Mod: -1}
 	register(&Function{Name: "pg_partition_ancestors", Args: []pgtype.Type{regclass}, Result: regclass, Kernel: identityKernel})
 	register(&Function{Name: "nextval", Args: []pgtype.Type{text}, Result: pgtype.Int8, Kernel: nextvalKernel})
+	register(&Function{Name: "set_config", Args: []pgtype.Type{text, text, b}, Result: text, Kernel: setConfigKernel})
+	register(&Function{Name: "current_setting", Args: []pgtype.Type{text}, Result: text, Kernel: currentSettingKernel},
+		&Function{Name: "current_setting", Args: []pgtype.Type{text, b}, Result: text, Kernel: currentSettingKernel})
 	register(&Function{Name: "pg_sleep", Args: []pgtype.Type{pgtype.Float8}, Result: pgtype.Void, Kernel: sleepKernel})
 }
 
@@ -623,4 +626,48 @@ func descriptionKernel(column bool) kernelFunc {
 			return env.Catalog.Description(ctx, r.u32(0, i), sub)
 		})
 	}
+}
+
+// setConfigKernel is set_config(name, value, is_local): SET, once per row,
+// returning the value in effect.
+func setConfigKernel(ctx context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error) {
+	if env.Settings == nil {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "set_config needs a session")
+	}
+	r := newRowArgs(args)
+	bools, _ := args[2].(*array.Boolean)
+	return nullableText(env.Mem, n, func(i int) (string, bool, error) {
+		if r.null(0, i) {
+			return "", false, sqlstate.New(sqlstate.NullValueNotAllowed, "SET requires parameter name")
+		}
+		value := ""
+		if !r.null(1, i) {
+			value = r.str(1, i)
+		}
+		local := !r.null(2, i) && bools != nil && bools.Value(r.row(2, i))
+		v, err := env.Settings.SetConfig(ctx, r.str(0, i), value, local)
+		return v, err == nil, err
+	})
+}
+
+// currentSettingKernel is current_setting(name [, missing_ok]), read when
+// the statement runs (after an earlier set_config of the same row).
+func currentSettingKernel(_ context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error) {
+	if env.Settings == nil {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "current_setting needs a session")
+	}
+	r := newRowArgs(args)
+	return nullableText(env.Mem, n, func(i int) (string, bool, error) {
+		if r.null(0, i) {
+			return "", false, nil
+		}
+		v, ok := env.Settings.Setting(r.str(0, i))
+		if ok {
+			return v, true, nil
+		}
+		if len(args) > 1 && !r.null(1, i) && args[1].(*array.Boolean).Value(r.row(1, i)) {
+			return "", false, nil
+		}
+		return "", false, sqlstate.New(sqlstate.UndefinedObject, "unrecognized configuration parameter \"%s\"", r.str(0, i))
+	})
 }
