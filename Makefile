@@ -35,10 +35,14 @@ fmt-check:
 ## tools: command-line clients the tests drive (psql), and the PostgreSQL 15
 ## server the corpus replay compares against (sqltests/pgref).
 tools:
-	@command -v psql >/dev/null || { echo "installing postgresql-client for psql"; \
-		(sudo -n true 2>/dev/null && SUDO=sudo || SUDO=; $$SUDO apt-get install -y -q postgresql-client >/dev/null) ; }
+	@command -v psql >/dev/null || { echo "installing postgresql-client for psql"; $(APT_INSTALL) postgresql-client; }
 	@test -x /usr/lib/postgresql/15/bin/initdb || { echo "installing postgresql-15 for the corpus replay's reference server (sqltests/pgref)"; \
-		(sudo -n true 2>/dev/null && SUDO=sudo || SUDO=; $$SUDO apt-get install -y -q postgresql-15 >/dev/null) ; }
+		$(APT_INSTALL) postgresql-15; }
+
+# APT_INSTALL installs Debian packages (with sudo when not root), refreshing
+# the package lists once if they are stale.
+APT_INSTALL = sh -c 'S=; [ "$$(id -u)" = 0 ] || S=sudo; \
+	$$S apt-get install -y -q "$$@" >/dev/null 2>&1 || { $$S apt-get update -q >/dev/null && $$S apt-get install -y -q "$$@" >/dev/null; }' apt-install
 
 ## azurite: the Azure Storage emulator, pinned by $(AZ_SRC)/package-lock.json.
 azurite: $(AZURITE)
