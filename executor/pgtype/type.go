@@ -246,8 +246,14 @@ func (t Type) String() string {
 		}
 		return "numeric"
 	case OIDTimestamp:
+		if t.Mod >= 0 {
+			return "timestamp(" + strconv.Itoa(int(t.Mod)) + ") without time zone"
+		}
 		return "timestamp without time zone"
 	case OIDTimestampTZ:
+		if t.Mod >= 0 {
+			return "timestamp(" + strconv.Itoa(int(t.Mod)) + ") with time zone"
+		}
 		return "timestamp with time zone"
 	case OIDTime:
 		return "time without time zone"

@@ -213,8 +213,39 @@ func forCatalog(rs []*Relation) []*Relation {
 	return rs
 }
 
+// infoSchemaDomains are information_schema's domains, as pg_type lists
+// them (typtype 'd' over their base type); SQLAlchemy reads them to map
+// domain columns.
+var infoSchemaDomains = []struct {
+	oid  uint32
+	name string
+	base pgtype.Type
+}{
+	{13101 + 100, "cardinal_number", pgtype.Int4},
+	{13101 + 101, "character_data", pgtype.Varchar},
+	{13101 + 102, "sql_identifier", pgtype.Name},
+	{13101 + 103, "time_stamp", pgtype.Type{OID: pgtype.OIDTimestampTZ, Mod: 2}},
+	{13101 + 104, "yes_or_no", pgtype.VarcharOf(3)},
+}
+
 func typeRows(*Snapshot) [][]Value {
 	var out [][]Value
+	for _, d := range infoSchemaDomains {
+		info := d.base.Info()
+		align, storage := layout(info.Len)
+		collation := uint32(0)
+		if info.Category == 'S' {
+			collation = 100
+		}
+		out = append(out, []Value{
+			d.oid, d.name, NamespaceInfoSchema, BootstrapRoleOID, info.Len,
+			info.Len > 0 && info.Len <= 8, "d", string(rune(info.Category)), false, true, ",",
+			uint32(0), uint32(0), uint32(0), uint32(0), uint32(0), uint32(0),
+			uint32(0), uint32(0), uint32(0), uint32(0), uint32(0),
+			align, storage, false, d.base.OID, d.base.Mod, int32(0),
+			collation, nil, nil, nil,
+		})
+	}
 	for _, i := range pgtype.Types() {
 		ns, input, output, recv, send, modin := NamespacePGCatalog, uint32(0), uint32(0), uint32(0), uint32(0), uint32(0)
 		typtype, align, storage, delim, collation := "b", "i", "p", ",", uint32(0)
