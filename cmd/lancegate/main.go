@@ -4,7 +4,9 @@
 //
 //	lancegate serve [flags]    run the server (see `lancegate serve -h`)
 //	lancegate job [flags]      run one maintenance job (see `lancegate job -h`)
+//	lancegate health [flags]   check a running lancegate's health endpoint
 //	lancegate version          print the version
+//	lancegate dev-kafka        development only: an in-memory Kafka broker
 //
 // Every flag of serve and job also reads the environment variable LANCEGATE_<FLAG>
 // (upper case, '-' as '_'), e.g. LANCEGATE_STORAGE; a flag given on the
@@ -47,6 +49,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "health":
+		if err := health(ctx, args[1:], stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "lancegate:", err)
+			return 1
+		}
+		return 0
+	case "dev-kafka":
+		if err := devKafka(ctx, args[1:], stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "lancegate:", err)
+			return 1
+		}
+		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "lancegate", version)
 		return 0
@@ -65,6 +79,10 @@ func usage(w io.Writer) {
 commands:
   serve     run lancegate (query node and agent; embedded default); --role picks one
   job       run one maintenance job (compact, cleanup, index) on one table
+  health    check a running lancegate's /healthz or /readyz (the image's HEALTHCHECK)
   version   print the version
+
+development only:
+  dev-kafka run an in-memory Kafka-protocol broker (deploy/rehearse.sh)
 `)
 }
