@@ -144,7 +144,16 @@ func (e *executorConfig) run(ctx context.Context, store objstore.Store, location
 		return nil, fmt.Errorf("executor cache: %w", err)
 	}
 	m.cache(cached.Stats)
+	// Not ready, on Flight and on /readyz, until the prewarm is done: the
+	// readiness probe keeps the pod out of the headless Service's DNS
+	// records, so query nodes do not even try it.
 	var ready atomic.Bool
+	m.readyWhen(func() error {
+		if !ready.Load() {
+			return errors.New("executor: prewarming its cache")
+		}
+		return nil
+	})
 	ln, err := net.Listen("tcp", e.listen)
 	if err != nil {
 		cached.Close()

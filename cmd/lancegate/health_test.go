@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lancegate/lancegate/storage/objstore"
@@ -70,5 +73,58 @@ func TestHealthCommand(t *testing.T) {
 				t.Fatalf("output %q lacks %q", got, tt.out)
 			}
 		})
+	}
+}
+
+// TestReadyzGates checks that /readyz answers 503 with the reason while a
+// readyWhen condition fails (an executor prewarming) and 200 once it holds.
+func TestReadyzGates(t *testing.T) {
+	store, err := objstore.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMetrics()
+	var warm atomic.Bool
+	m.readyWhen(func() error {
+		if !warm.Load() {
+			return errors.New("executor: prewarming its cache")
+		}
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.serve(ctx, ln, store, false) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + ln.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "prewarming") {
+		t.Fatalf("/readyz while prewarming: %d %q", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz while prewarming: %d, want 200 (alive)", code)
+	}
+	warm.Store(true)
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz after prewarm: %d %q", code, body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,30 @@ import (
 // metrics is the process's Prometheus registry.
 type metrics struct {
 	reg *prometheus.Registry
+
+	mu    sync.Mutex
+	gates []func() error // readiness conditions besides storage; see readyWhen
+}
+
+// readyWhen adds a condition to /readyz: while check returns an error,
+// /readyz answers 503 with it (an executor still prewarming its cache).
+func (m *metrics) readyWhen(check func() error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gates = append(m.gates, check)
+}
+
+// notReady returns the first failing readiness condition.
+func (m *metrics) notReady() error {
+	m.mu.Lock()
+	gates := m.gates
+	m.mu.Unlock()
+	for _, check := range gates {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newMetrics() *metrics {
@@ -47,7 +72,7 @@ func (m *metrics) events(stats func() events.PublisherStats) {
 }
 
 // serve answers /metrics, /healthz (the process is up) and /readyz (the
-// storage root answers a listing) on ln until ctx ends, and Go's
+// storage root answers a listing, and every readyWhen condition holds) on ln until ctx ends, and Go's
 // /debug/pprof/ profiles when pprof is set.
 func (m *metrics) serve(ctx context.Context, ln net.Listener, store objstore.Store, withPprof bool) error {
 	mux := http.NewServeMux()
@@ -61,6 +86,10 @@ func (m *metrics) serve(ctx context.Context, ln net.Listener, store objstore.Sto
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := m.notReady(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		rctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		for _, err := range store.List(rctx, "_lancegate/") {
