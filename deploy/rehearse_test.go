@@ -1,5 +1,3 @@
-// Package deploy holds the deployment files of lancegate (the Helm chart,
-// the local rehearsal script) and their tests.
 package deploy
 
 import (
