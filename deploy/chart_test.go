@@ -399,6 +399,17 @@ func checkContainer(t *testing.T, what string, c corev1.Container, volumes map[s
 			t.Errorf("%s: %s request %v limit %v", what, r, req.String(), lim.String())
 		}
 	}
+	// The runtime's soft memory limit follows the container's limit.
+	memEnv := false
+	for _, e := range c.Env {
+		if e.Name == "LANCEGATE_MEMORY_LIMIT" && e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil &&
+			e.ValueFrom.ResourceFieldRef.Resource == "limits.memory" && e.ValueFrom.ResourceFieldRef.Divisor.String() == "1" {
+			memEnv = true
+		}
+	}
+	if !memEnv {
+		t.Errorf("%s: no LANCEGATE_MEMORY_LIMIT from limits.memory in bytes", what)
+	}
 	for _, m := range c.VolumeMounts {
 		if _, ok := volumes[m.Name]; !ok {
 			t.Errorf("%s: mount %s of no volume", what, m.Name)

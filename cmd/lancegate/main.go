@@ -36,6 +36,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	if _, err := applyMemoryLimit(os.Getenv); err != nil {
+		fmt.Fprintln(stderr, "lancegate:", err)
+		return 2
+	}
 	switch args[0] {
 	case "serve":
 		if err := serve(ctx, args[1:], stderr); err != nil {
