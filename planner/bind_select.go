@@ -140,12 +140,15 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 		if err != nil {
 			return nil, err
 		}
+		untyped := false
 		if x.Type() == pgtype.Unknown {
 			// An untyped literal in the select list is text, except in
 			// INSERT … SELECT, where it takes its target column's type.
 			want := pgtype.Text
 			if i := len(out); i < len(targets) {
 				want = targets[i]
+			} else {
+				untyped = true
 			}
 			if x, err = b.coerce(x, want, f); err != nil {
 				return nil, err
@@ -155,7 +158,7 @@ func (b *binder) bindSelect(s *ast.SelectStmt) (*boundQuery, error) {
 		if name == "" {
 			name = b.fieldName(f.Expr)
 		}
-		col := column{name: name, typ: x.Type()}
+		col := column{name: name, typ: x.Type(), untyped: untyped}
 		if c, ok := x.(*expr.Column); ok && f.AsName.O == "" && b.agg == nil {
 			src := sc.cols[c.Index]
 			col.tableOID, col.attNum = src.tableOID, src.attNum

@@ -1,8 +1,11 @@
 package planner
 
 import (
+	"strings"
+
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
+	"github.com/lancegate/lancegate/executor"
 	"github.com/lancegate/lancegate/executor/expr"
 	"github.com/lancegate/lancegate/executor/pgtype"
 	"github.com/lancegate/lancegate/executor/sqlstate"
@@ -18,8 +21,27 @@ func (n *unionNode) columns() []column { return n.out }
 func (n *unionNode) inputs() []node    { return n.ins }
 func (n *unionNode) label() string     { return "Union All" }
 
-// bindSetOpr binds UNION [ALL] (INTERSECT and EXCEPT are refused) with
-// its ORDER BY and LIMIT.
+// setOpNode is INTERSECT [ALL] or EXCEPT [ALL] of two inputs of the same
+// column types (executor.HashSetOp).
+type setOpNode struct {
+	left, right node
+	kind        executor.SetOpKind
+	out         []column
+}
+
+func (n *setOpNode) columns() []column { return n.out }
+func (n *setOpNode) inputs() []node    { return []node{n.left, n.right} }
+func (n *setOpNode) label() string {
+	words := strings.Fields(strings.ToLower(n.kind.String()))
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:] // as PostgreSQL: HashSetOp Except All
+	}
+	return "HashSetOp " + strings.Join(words, " ")
+}
+
+// bindSetOpr binds UNION, INTERSECT and EXCEPT, each [ALL], with its
+// ORDER BY and LIMIT. The operators combine left to right; the parser
+// nests INTERSECT, which binds tighter, as PostgreSQL does.
 func (b *binder) bindSetOpr(s *ast.SetOprStmt) (*boundQuery, error) {
 	pop, err := b.pushWith(s.With)
 	if err != nil {
@@ -60,12 +82,7 @@ func (b *binder) bindSetList(l *ast.SetOprSelectList) (*boundQuery, error) {
 		if op != nil {
 			kind = *op
 		}
-		switch kind {
-		case ast.Union, ast.UnionAll:
-		default:
-			return nil, sqlstate.New(sqlstate.FeatureNotSupported, "INTERSECT and EXCEPT are not supported yet")
-		}
-		if acc, err = b.union(acc, q, kind == ast.Union); err != nil {
+		if acc, err = b.setOp(acc, q, kind, b.fieldPos(n)); err != nil {
 			return nil, err
 		}
 	}
@@ -75,20 +92,47 @@ func (b *binder) bindSetList(l *ast.SetOprSelectList) (*boundQuery, error) {
 	return acc, nil
 }
 
-// union combines two queries column by column at their common types.
-func (b *binder) union(l, r *boundQuery, distinct bool) (*boundQuery, error) {
+// setOps maps the parser's set operations to the executor's; UNION is
+// not among them (a unionNode, under a distinctNode without ALL).
+var setOps = map[ast.SetOprType]executor.SetOpKind{
+	ast.Intersect:    executor.Intersect,
+	ast.IntersectAll: executor.IntersectAll,
+	ast.Except:       executor.Except,
+	ast.ExceptAll:    executor.ExceptAll,
+}
+
+// setOp combines two queries column by column at their common types;
+// rpos(i) is the position of the right query's i-th column, for errors.
+func (b *binder) setOp(l, r *boundQuery, op ast.SetOprType, rpos func(int) int) (*boundQuery, error) {
+	what := "UNION"
+	kind, isSetOp := setOps[op]
+	if isSetOp {
+		what = strings.Fields(kind.String())[0]
+	}
 	if len(l.cols) != len(r.cols) {
-		return nil, sqlstate.New(sqlstate.SyntaxError, "each UNION query must have the same number of columns")
+		return nil, sqlstate.New(sqlstate.SyntaxError, "each %s query must have the same number of columns", what).WithPosition(rpos(0))
 	}
 	out := make([]column, len(l.cols))
 	types := make([]pgtype.Type, len(l.cols))
 	for i := range l.cols {
-		t, err := expr.CommonType("UNION", []pgtype.Type{l.cols[i].typ, r.cols[i].typ})
+		// Untyped literals take the other side's type (both untyped:
+		// text, and still untyped for the next operation).
+		var ts []pgtype.Type
+		for _, c := range []column{l.cols[i], r.cols[i]} {
+			if !c.untyped {
+				ts = append(ts, c.typ)
+			}
+		}
+		untyped := len(ts) == 0
+		if untyped {
+			ts = []pgtype.Type{pgtype.Text}
+		}
+		t, err := expr.CommonType(what, ts)
 		if err != nil {
-			return nil, err
+			return nil, withPos(err, rpos(i))
 		}
 		types[i] = t
-		out[i] = column{name: l.cols[i].name, typ: t}
+		out[i] = column{name: l.cols[i].name, typ: t, untyped: untyped}
 	}
 	side := func(q *boundQuery) (node, error) {
 		same := true
@@ -117,11 +161,36 @@ func (b *binder) union(l, r *boundQuery, distinct bool) (*boundQuery, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isSetOp {
+		return &boundQuery{root: &setOpNode{left: ln, right: rn, kind: kind, out: out}, cols: out}, nil
+	}
 	var root node = &unionNode{ins: []node{ln, rn}, out: out}
-	if distinct {
+	if op == ast.Union {
 		root = &distinctNode{in: root}
 	}
 	return &boundQuery{root: root, cols: out}, nil
+}
+
+// fieldPos returns a function giving the position of the i-th select-list
+// item of a set operand (its start when it is not a plain SELECT).
+func (b *binder) fieldPos(n ast.Node) func(int) int {
+	return func(i int) int {
+		for {
+			l, ok := n.(*ast.SetOprSelectList)
+			if !ok || len(l.Selects) == 0 {
+				break
+			}
+			n = l.Selects[0]
+		}
+		if s, ok := n.(*ast.SelectStmt); ok && s.Fields != nil && i < len(s.Fields.Fields) {
+			if f := s.Fields.Fields[i]; f.Expr != nil {
+				if p := b.pos(f.Expr); p > 0 {
+					return p
+				}
+			}
+		}
+		return b.pos(n)
+	}
 }
 
 // orderLimitOutput applies ORDER BY (by output column name or position)

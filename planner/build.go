@@ -141,6 +141,17 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return executor.NewLimit(in, executor.LimitConfig{Limit: count, Offset: offset}), nil
 	case *joinNode:
 		return x.buildJoin(n)
+	case *setOpNode:
+		l, err := x.build(n.left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.build(n.right)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		return executor.NewHashSetOp(env, l, r, n.kind)
 	case *unionNode:
 		ins := make([]executor.Operator, 0, len(n.ins))
 		for _, in := range n.ins {

@@ -206,6 +206,10 @@ func withInputs(n node, ins []node) node {
 		c := *x
 		c.ins = ins
 		return &c
+	case *setOpNode:
+		c := *x
+		c.left, c.right = ins[0], ins[1]
+		return &c
 	}
 	return n
 }

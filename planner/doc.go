@@ -67,13 +67,15 @@
 // execution's RunSubplan; a column the subquery's scopes lack is looked up
 // in the enclosing queries' scopes and read through expr.OuterRef, once
 // per outer row. WITH queries are inlined at each reference
-// (bind_with.go). Ranking window functions add a windowNode between the
+// (bind_with.go). UNION concatenates (unionNode, under a distinctNode
+// without ALL); INTERSECT and EXCEPT are a setOpNode, run by
+// executor.HashSetOp (bind_setop.go). Ranking window functions add a windowNode between the
 // input and the select list (bind_window.go).
 //
 // # Not yet
 //
-// INTERSECT/EXCEPT, WITH RECURSIVE, aggregates over windows, set-returning
-// functions in the select list, ORDER BY inside aggregates, column
-// defaults and constraints other than NOT NULL and PRIMARY KEY are
-// refused with 0A000 and a position.
+// WITH RECURSIVE, aggregates over windows, FILTER in aggregates,
+// aggregates with different ORDER BYs in one query, column defaults other
+// than serial and identity, and constraints other than NOT NULL and
+// PRIMARY KEY are refused with 0A000 and a position.
 package planner

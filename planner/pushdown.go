@@ -82,6 +82,10 @@ func pushFilters(n node) node {
 			c.ins[i] = pushFilters(in)
 		}
 		return &c
+	case *setOpNode:
+		c := *x
+		c.left, c.right = pushFilters(x.left), pushFilters(x.right)
+		return &c
 	}
 	return n
 }

@@ -26,6 +26,11 @@ type column struct {
 	// tableOID and attNum identify a plain table column for RowDescription.
 	tableOID uint32
 	attNum   int16
+	// untyped marks a select-list column that was an untyped literal (a
+	// NULL, a quoted string) made text by default: a set operation
+	// (UNION, INTERSECT, EXCEPT, and so VALUES) resolves it to the other
+	// branches' type instead, as PostgreSQL resolves unknown.
+	untyped bool
 }
 
 // scope is the list of columns of a node's output, in order.
