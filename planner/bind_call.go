@@ -187,6 +187,16 @@ func (b *binder) bindCall(n *ast.FuncCallExpr, sc *scope) (expr.Expr, error) {
 			return nil, err
 		}
 		return &expr.Const{Value: scalar.NewBooleanScalar(true), T: pgtype.Bool}, nil
+	case "pg_typeof":
+		// pg_typeof("any"): the argument's type, known when binding.
+		if len(n.Args) != 1 {
+			return nil, sqlstate.New(sqlstate.UndefinedFunction, "function pg_typeof with %d arguments does not exist", len(n.Args)).WithPosition(b.pos(n))
+		}
+		args, err := b.bindArgs(n.Args, sc)
+		if err != nil {
+			return nil, err
+		}
+		return &expr.Const{Value: scalar.NewUint32Scalar(args[0].Type().OID), T: pgtype.Type{OID: pgtype.OIDRegtype, Mod: -1}}, nil
 	case "pg_backend_pid":
 		return &expr.Const{Value: scalar.NewInt32Scalar(b.sess.BackendPID()), T: pgtype.Int4}, nil
 	case "current_timestamp", "localtimestamp", "transaction_timestamp", "statement_timestamp":
