@@ -3,6 +3,7 @@ package planner
 import (
 	"strings"
 
+	"github.com/apache/arrow/go/v17/arrow/scalar"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/lancegate/lancegate/executor/expr"
@@ -193,9 +194,13 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	if n.Order != nil {
 		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "ORDER BY inside an aggregate is not supported yet").WithPosition(b.pos(n))
 	}
-	args, order, distinct, err := b.aggModifiers(n, st)
+	args, order, distinct, filter, err := b.aggModifiers(n, st)
 	if err != nil {
 		return nil, err
+	}
+	if filter != nil && name == "array_agg" {
+		// array_agg keeps NULLs, so FILTER cannot become a CASE inside it.
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "FILTER on array_agg is not supported yet").WithPosition(b.pos(n))
 	}
 	n = &ast.AggregateFuncExpr{F: n.F, Args: args, Distinct: n.Distinct || distinct}
 	if len(order) > 0 {
@@ -206,7 +211,12 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	call := aggCall{distinct: n.Distinct, name: name}
 	star := len(n.Args) == 0 || (name == "count" && len(n.Args) == 1 && isStar(n.Args[0]))
 	var argTypes []pgtype.Type
-	if !star {
+	if star && filter != nil {
+		// count(*) FILTER (WHERE c) is count(CASE WHEN c THEN 1 END).
+		star = false
+		call.arg = &expr.Case{Whens: []expr.When{{Cond: filter, Result: &expr.Const{Value: scalar.NewInt32Scalar(1), T: pgtype.Int4}}}, T: pgtype.Int4}
+		argTypes = []pgtype.Type{pgtype.Int4}
+	} else if !star {
 		if len(n.Args) > 1 && name != "string_agg" {
 			return nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(n.Args)).WithPosition(b.pos(n))
 		}
@@ -231,6 +241,11 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 				return nil, err
 			}
 			argTypes[0] = pgtype.Text
+		}
+		if filter != nil {
+			// agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END): every
+			// aggregate here but array_agg skips NULL inputs.
+			call.arg = &expr.Case{Whens: []expr.When{{Cond: filter, Result: call.arg}}, T: call.arg.Type()}
 		}
 	}
 	agg, err := expr.ResolveAggregate(name, argTypes)
@@ -279,12 +294,10 @@ func isStar(e ast.ExprNode) bool {
 }
 
 // aggModifiers takes the dialect's extra arguments off an aggregate call:
-// __pg_agg_order(k, 'ASC'|'DESC', 'FIRST'|'LAST') per ORDER BY key (bound
-// over the aggregation's input) and __pg_agg_distinct(). FILTER is 0A000.
-func (b *binder) aggModifiers(n *ast.AggregateFuncExpr, st *aggState) ([]ast.ExprNode, []sortKey, bool, error) {
-	var args []ast.ExprNode
-	var order []sortKey
-	distinct := false
+// __pg_agg_order(k, 'ASC'|'DESC', 'FIRST'|'LAST') per ORDER BY key,
+// __pg_agg_distinct() and __pg_agg_filter(cond); the keys and the
+// condition are bound over the aggregation's input.
+func (b *binder) aggModifiers(n *ast.AggregateFuncExpr, st *aggState) (args []ast.ExprNode, order []sortKey, distinct bool, filter expr.Expr, err error) {
 	for _, a := range n.Args {
 		fc, ok := a.(*ast.FuncCallExpr)
 		if !ok {
@@ -294,7 +307,7 @@ func (b *binder) aggModifiers(n *ast.AggregateFuncExpr, st *aggState) ([]ast.Exp
 		switch strings.ToLower(fc.FnName.O) {
 		case "__pg_agg_order":
 			if len(fc.Args) != 3 {
-				return nil, nil, false, sqlstate.New(sqlstate.SyntaxError, "malformed aggregate ORDER BY").WithPosition(b.pos(fc))
+				return nil, nil, false, nil, sqlstate.New(sqlstate.SyntaxError, "malformed aggregate ORDER BY").WithPosition(b.pos(fc))
 			}
 			dir, _ := constString(fc.Args[1])
 			nulls, _ := constString(fc.Args[2])
@@ -303,7 +316,7 @@ func (b *binder) aggModifiers(n *ast.AggregateFuncExpr, st *aggState) ([]ast.Exp
 			k, err := b.bindExpr(fc.Args[0], st.in)
 			b.agg = agg
 			if err != nil {
-				return nil, nil, false, err
+				return nil, nil, false, nil, err
 			}
 			desc := strings.EqualFold(dir, "DESC")
 			nullsFirst := desc
@@ -316,13 +329,31 @@ func (b *binder) aggModifiers(n *ast.AggregateFuncExpr, st *aggState) ([]ast.Exp
 			order = append(order, sortKey{e: k, desc: desc, nullsFirst: nullsFirst})
 		case "__pg_agg_distinct":
 			distinct = true
+		case "__pg_agg_star":
+			// count(*) with a modifier: no argument.
 		case "__pg_agg_filter":
-			return nil, nil, false, sqlstate.New(sqlstate.FeatureNotSupported, "FILTER in aggregates is not supported yet").WithPosition(b.pos(fc))
+			if len(fc.Args) != 1 {
+				return nil, nil, false, nil, sqlstate.New(sqlstate.SyntaxError, "malformed aggregate FILTER").WithPosition(b.pos(fc))
+			}
+			agg := b.agg
+			b.agg = nil
+			c, err := b.bindExpr(fc.Args[0], st.in)
+			b.agg = agg
+			if err != nil {
+				return nil, nil, false, nil, err
+			}
+			if t := c.Type(); t != pgtype.Bool && t != pgtype.Unknown {
+				return nil, nil, false, nil, sqlstate.New(sqlstate.DatatypeMismatch, "argument of FILTER must be type boolean, not type %s", t).WithPosition(b.pos(fc.Args[0]))
+			}
+			if c, err = b.requireBool(c, fc.Args[0]); err != nil {
+				return nil, nil, false, nil, err
+			}
+			filter = c
 		default:
 			args = append(args, a)
 		}
 	}
-	return args, order, distinct, nil
+	return args, order, distinct, filter, nil
 }
 
 // orderAggregates sorts the aggregation's input by an ordered aggregate's

@@ -74,7 +74,7 @@
 //
 // # Not yet
 //
-// WITH RECURSIVE, aggregates over windows, FILTER in aggregates,
+// WITH RECURSIVE, aggregates over windows, FILTER on array_agg,
 // aggregates with different ORDER BYs in one query, column defaults other
 // than serial and identity, and constraints other than NOT NULL and
 // PRIMARY KEY are refused with 0A000 and a position.
