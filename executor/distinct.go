@@ -27,9 +27,7 @@ type Distinct struct {
 	in    Operator
 	cols  []int
 	table *hashtable.Table
-	ids   []uint32
-	sel   []int32
-	first []bool
+	fresh freshRows
 }
 
 var _ Operator = (*Distinct)(nil)
@@ -85,38 +83,56 @@ func (d *Distinct) firsts(ctx context.Context, rec arrow.Record) (arrow.Record, 
 	for i, c := range d.cols {
 		keys[i] = rec.Column(c)
 	}
-	if cap(d.ids) < n {
-		d.ids = make([]uint32, n)
+	sel, err := d.fresh.rows(d.table, keys, n)
+	if err != nil {
+		return nil, err
 	}
-	ids := d.ids[:n]
-	before := uint32(d.table.Len())
-	if err := d.table.Insert(keys, ids); err != nil {
-		return nil, sqlstate.Wrap(err, sqlstate.InternalError, "")
-	}
-	// A row is kept when it is the first in the batch with a new id.
-	d.sel = d.sel[:0]
-	d.first = d.first[:0]
-	for i, id := range ids {
-		if id < before {
-			continue
-		}
-		k := int(id - before)
-		for len(d.first) <= k {
-			d.first = append(d.first, false)
-		}
-		if !d.first[k] {
-			d.first[k] = true
-			d.sel = append(d.sel, int32(i))
-		}
-	}
-	switch len(d.sel) {
+	switch len(sel) {
 	case 0:
 		return nil, nil
 	case n:
 		rec.Retain()
 		return rec, nil
 	}
-	return gatherRecord(ctx, d.env.Mem, d.Schema(), rec, nil, d.sel)
+	return gatherRecord(ctx, d.env.Mem, d.Schema(), rec, nil, sel)
+}
+
+// freshRows finds the rows of a batch whose key a hash table has not
+// seen before (the first of them in the batch when it repeats), adding
+// the keys; its slices are reused from batch to batch.
+type freshRows struct {
+	ids   []uint32
+	sel   []int32
+	first []bool
+}
+
+// rows inserts the n rows' keys into t and returns the positions of the
+// new ones. The result is valid until the next call.
+func (f *freshRows) rows(t *hashtable.Table, keys []arrow.Array, n int) ([]int32, error) {
+	if cap(f.ids) < n {
+		f.ids = make([]uint32, n)
+	}
+	ids := f.ids[:n]
+	before := uint32(t.Len())
+	if err := t.Insert(keys, ids); err != nil {
+		return nil, sqlstate.Wrap(err, sqlstate.InternalError, "")
+	}
+	// A row is kept when it is the first in the batch with a new id.
+	f.sel, f.first = f.sel[:0], f.first[:0]
+	for i, id := range ids {
+		if id < before {
+			continue
+		}
+		k := int(id - before)
+		for len(f.first) <= k {
+			f.first = append(f.first, false)
+		}
+		if !f.first[k] {
+			f.first[k] = true
+			f.sel = append(f.sel, int32(i))
+		}
+	}
+	return f.sel, nil
 }
 
 // Close implements Operator.

@@ -91,7 +91,20 @@ func (b *binder) bindFromItem(rs ast.ResultSetNode) (node, *scope, error) {
 			var nd node
 			var sc *scope
 			var err error
-			if c, lvl, ok := b.cte(src.Name.L); ok && src.Schema.O == "" {
+			var work *workNode
+			if src.Schema.O == "" {
+				if work, err = b.workTable(src.Name.L, b.pos(src)); err != nil {
+					return nil, nil, err
+				}
+			}
+			if work != nil {
+				cols := make([]column, len(work.out))
+				for i, c := range work.out {
+					c.table = alias
+					cols[i] = c
+				}
+				nd, sc = work, &scope{cols: cols}
+			} else if c, lvl, ok := b.cte(src.Name.L); ok && src.Schema.O == "" {
 				nd, sc, err = b.bindCTERef(c, lvl, alias)
 			} else {
 				nd, sc, err = b.bindTable(src, alias)

@@ -6,10 +6,11 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 )
 
-// WITH: non-recursive common table expressions. Each reference to a CTE
-// binds its query again as a derived table (PostgreSQL 12 and later inline
-// a CTE referenced once the same way); the CTE's query sees the CTEs
-// defined before it. WITH RECURSIVE is 0A000.
+// WITH: common table expressions. Each reference to a CTE binds its query
+// again as a derived table (PostgreSQL 12 and later inline a CTE
+// referenced once the same way); the CTE's query sees the CTEs defined
+// before it. A recursive one is bound by bindRecursive
+// (bind_recursive.go).
 
 // withScope is one WITH clause's CTEs, in order.
 type withScope []*ast.CommonTableExpression
@@ -18,9 +19,6 @@ type withScope []*ast.CommonTableExpression
 func (b *binder) pushWith(w *ast.WithClause) (func(), error) {
 	if w == nil {
 		return func() {}, nil
-	}
-	if w.IsRecursive {
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "WITH RECURSIVE is not supported yet")
 	}
 	for i, c := range w.CTEs {
 		for _, d := range w.CTEs[:i] {
@@ -60,7 +58,13 @@ func (b *binder) bindCTERef(c *ast.CommonTableExpression, lvl int, alias string)
 		visible = append(visible, other)
 	}
 	b.with = append(append([]withScope(nil), saved[:lvl]...), visible)
-	q, err := b.bindQuery(c.Query.Query)
+	var q *boundQuery
+	var err error
+	if selfReferencing(c) {
+		q, err = b.bindRecursive(c)
+	} else {
+		q, err = b.bindQuery(c.Query.Query)
+	}
 	b.with = saved
 	if err != nil {
 		return nil, nil, err

@@ -96,6 +96,9 @@ type binder struct {
 	windows map[*ast.WindowFuncExpr]int
 	// with are the CTEs of the enclosing WITH clauses (bind_with.go).
 	with []withScope
+	// work are the recursive CTEs whose recursive terms are being bound
+	// (bind_recursive.go).
+	work []*workRef
 	// srfs maps the select list's set-returning calls to the columns
 	// their projectSetNode computes (bind_srf.go).
 	srfs map[*ast.FuncCallExpr]srfCol

@@ -141,6 +141,33 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		return executor.NewLimit(in, executor.LimitConfig{Limit: count, Offset: offset}), nil
 	case *joinNode:
 		return x.buildJoin(n)
+	case *recursiveNode:
+		init, err := x.build(n.init)
+		if err != nil {
+			return nil, err
+		}
+		term := func(work []arrow.Record) (executor.Operator, error) {
+			if x.work == nil {
+				x.work = map[*workNode][]arrow.Record{}
+			}
+			x.work[n.work] = work
+			op, err := x.build(n.term)
+			for _, rec := range x.work[n.work] { // not taken: the build failed
+				rec.Release()
+			}
+			delete(x.work, n.work)
+			return op, err
+		}
+		return executor.NewRecursiveUnion(env, init, executor.RecursiveUnionConfig{Term: term, Distinct: n.distinct})
+	case *workNode:
+		// RecursiveUnion builds the term only over a working table of
+		// at least one batch, all in its schema.
+		recs := x.work[n]
+		delete(x.work, n)
+		if len(recs) == 0 {
+			return nil, sqlstate.New(sqlstate.InternalError, "no working table for %s", n.name)
+		}
+		return executor.NewRecords(recs[0].Schema(), recs), nil
 	case *setOpNode:
 		l, err := x.build(n.left)
 		if err != nil {

@@ -69,12 +69,14 @@
 // per outer row. WITH queries are inlined at each reference
 // (bind_with.go). UNION concatenates (unionNode, under a distinctNode
 // without ALL); INTERSECT and EXCEPT are a setOpNode, run by
-// executor.HashSetOp (bind_setop.go). Ranking window functions add a windowNode between the
+// executor.HashSetOp (bind_setop.go). WITH RECURSIVE is a recursiveNode
+// whose recursive term reads a workNode, run by executor.RecursiveUnion
+// (bind_recursive.go). Ranking window functions add a windowNode between the
 // input and the select list (bind_window.go).
 //
 // # Not yet
 //
-// WITH RECURSIVE, aggregates over windows, FILTER on array_agg,
+// Aggregates over windows, FILTER on array_agg,
 // aggregates with different ORDER BYs in one query, column defaults other
 // than serial and identity, and constraints other than NOT NULL and
 // PRIMARY KEY are refused with 0A000 and a position.

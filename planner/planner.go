@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/lancegate/lancegate/executor"
@@ -225,6 +226,9 @@ type execution struct {
 	params []pgtype.Type
 	// subplans are the statement's subquery plans (bind_subquery.go).
 	subplans []node
+	// work holds, while a recursive term is being built, the working
+	// table its workNode reads (taken by the build).
+	work map[*workNode][]arrow.Record
 }
 
 // PrepareExplain binds EXPLAIN [ANALYZE] of a statement; the dialect bridge

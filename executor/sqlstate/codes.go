@@ -81,6 +81,7 @@ const (
 	WrongObjectType                  Code = "42809"
 	InvalidColumnReference           Code = "42P10"
 	IndeterminateDatatype            Code = "42P18"
+	InvalidRecursion                 Code = "42P19"
 	CannotCoerce                     Code = "42846"
 	InvalidTableDefinition           Code = "42P16"
 	GeneratedAlways                  Code = "428C9"
