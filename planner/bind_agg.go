@@ -198,10 +198,7 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	if err != nil {
 		return nil, err
 	}
-	if filter != nil && name == "array_agg" {
-		// array_agg keeps NULLs, so FILTER cannot become a CASE inside it.
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "FILTER on array_agg is not supported yet").WithPosition(b.pos(n))
-	}
+
 	n = &ast.AggregateFuncExpr{F: n.F, Args: args, Distinct: n.Distinct || distinct}
 	if len(order) > 0 {
 		if err := b.orderAggregates(st, order, n); err != nil {
@@ -242,9 +239,14 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 			}
 			argTypes[0] = pgtype.Text
 		}
-		if filter != nil {
-			// agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END): every
-			// aggregate here but array_agg skips NULL inputs.
+		switch {
+		case filter != nil && name == "array_agg":
+			// array_agg keeps NULLs: the aggregation skips the rows.
+			call.filter = filter
+		case filter != nil:
+			// agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END) for
+			// every other aggregate, which all skip NULL inputs; the
+			// aggregation stays splittable across executors.
 			call.arg = &expr.Case{Whens: []expr.When{{Cond: filter, Result: call.arg}}, T: call.arg.Type()}
 		}
 	}
@@ -270,7 +272,7 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	}
 	// Reuse an identical aggregate already computed.
 	for i, a := range st.node.aggs {
-		if a.name == call.name && a.distinct == call.distinct && ((a.arg == nil && call.arg == nil) || (a.arg != nil && call.arg != nil && sameExpr(a.arg, call.arg))) {
+		if a.name == call.name && a.distinct == call.distinct && sameOptExpr(a.arg, call.arg) && sameOptExpr(a.filter, call.filter) {
 			idx := len(st.groups) + i
 			return aggregateScale(name, call.arg, &expr.Column{Index: idx, T: st.node.out[idx].typ, Name: name}), nil
 		}
@@ -279,6 +281,14 @@ func (b *binder) bindAggregateRef(n *ast.AggregateFuncExpr, sc *scope) (expr.Exp
 	st.node.out = append(st.node.out, column{name: name, typ: agg.Result})
 	idx := len(st.node.out) - 1
 	return aggregateScale(name, call.arg, &expr.Column{Index: idx, T: agg.Result, Name: name}), nil
+}
+
+// sameOptExpr reports whether a and b are both nil or the same expression.
+func sameOptExpr(a, b expr.Expr) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return sameExpr(a, b)
 }
 
 // isStar reports whether e is the * of count(*) (or a non-null constant).

@@ -74,7 +74,7 @@ func (x *execution) buildNode(n node) (executor.Operator, error) {
 		}
 		calls := make([]expr.AggCall, len(n.aggs))
 		for i, a := range n.aggs {
-			calls[i] = expr.AggCall{Agg: a.agg, Distinct: a.distinct}
+			calls[i] = expr.AggCall{Agg: a.agg, Distinct: a.distinct, Filter: a.filter}
 			if a.arg != nil {
 				calls[i].Args = append([]expr.Expr{a.arg}, a.consts...)
 			}

@@ -159,7 +159,7 @@ func pipelineOf(n node) *remoteNode {
 func splittable(n *aggNode) bool {
 	for _, a := range n.aggs {
 		c := expr.AggCall{Agg: a.agg, Distinct: a.distinct}
-		if !c.Splittable() {
+		if !c.Splittable() || a.filter != nil {
 			return false
 		}
 	}

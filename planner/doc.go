@@ -76,7 +76,7 @@
 //
 // # Not yet
 //
-// Aggregates over windows, FILTER on array_agg,
+// Aggregates over windows,
 // aggregates with different ORDER BYs in one query, column defaults other
 // than serial and identity, and constraints other than NOT NULL and
 // PRIMARY KEY are refused with 0A000 and a position.

@@ -124,6 +124,10 @@ type aggCall struct {
 	consts   []expr.Expr
 	distinct bool
 	name     string
+	// filter is FILTER (WHERE …) where it cannot become a CASE inside
+	// the argument (array_agg keeps NULLs); such an aggregation runs on
+	// the query node.
+	filter expr.Expr
 }
 
 type aggNode struct {
@@ -156,7 +160,11 @@ func (n *aggNode) label() string {
 				arg = "DISTINCT " + arg
 			}
 		}
-		aggs = append(aggs, a.name+"("+arg+")")
+		call := a.name + "(" + arg + ")"
+		if a.filter != nil {
+			call += " FILTER (WHERE " + a.filter.String() + ")"
+		}
+		aggs = append(aggs, call)
 	}
 	if len(aggs) > 0 {
 		s += ": " + strings.Join(aggs, ", ")

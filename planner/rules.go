@@ -152,8 +152,10 @@ func prune(n node, need map[int]bool) (node, []int) {
 		inNeed := map[int]bool{}
 		usedColumns(x.groups, inNeed)
 		for _, a := range x.aggs {
-			if a.arg != nil {
-				usedColumns([]expr.Expr{a.arg}, inNeed)
+			for _, e := range []expr.Expr{a.arg, a.filter} {
+				if e != nil {
+					usedColumns([]expr.Expr{e}, inNeed)
+				}
 			}
 		}
 		in, im := prune(x.in, inNeed)
@@ -166,6 +168,11 @@ func prune(n node, need map[int]bool) (node, []int) {
 			aggs[i] = a
 			if a.arg != nil {
 				if aggs[i].arg, ok = remap(a.arg, im); !ok {
+					return keepAll()
+				}
+			}
+			if a.filter != nil {
+				if aggs[i].filter, ok = remap(a.filter, im); !ok {
 					return keepAll()
 				}
 			}
