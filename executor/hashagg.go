@@ -286,16 +286,22 @@ func (h *HashAggregate) merge(i, n int, rec arrow.Record, groups []uint32) error
 
 // filterGroups returns groups with SkipRow where filter is not TRUE.
 func (h *HashAggregate) filterGroups(ctx context.Context, filter expr.Expr, rec arrow.Record, groups []uint32) ([]uint32, error) {
+	return filterGroups(ctx, h.env, filter, rec, groups, &h.skip)
+}
+
+// filterGroups returns a copy of groups (nil: all group 0) with SkipRow
+// where filter is not TRUE over rec, in *scratch's memory.
+func filterGroups(ctx context.Context, env *expr.Env, filter expr.Expr, rec arrow.Record, groups []uint32, scratch *[]uint32) ([]uint32, error) {
 	n := int(rec.NumRows())
-	mask, err := filter.Eval(ctx, h.env, rec)
+	mask, err := filter.Eval(ctx, env, rec)
 	if err != nil {
 		return nil, err
 	}
 	defer mask.Release()
-	if cap(h.skip) < n {
-		h.skip = make([]uint32, n)
+	if cap(*scratch) < n {
+		*scratch = make([]uint32, n)
 	}
-	out := h.skip[:n]
+	out := (*scratch)[:n]
 	for i := range out {
 		out[i] = expr.SkipRow
 	}

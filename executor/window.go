@@ -3,11 +3,15 @@ package executor
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/lancegate/lancegate/executor/expr"
+	"github.com/lancegate/lancegate/executor/pgtype"
+	"github.com/lancegate/lancegate/executor/sqlstate"
 )
 
 // WindowFunc is a ranking window function.
@@ -24,21 +28,49 @@ const (
 	DenseRank
 )
 
+// WindowFrame is the frame of an aggregate over a window: the rows of the
+// current row's partition it aggregates.
+type WindowFrame int
+
+const (
+	// FramePartition is every row of the partition: a window without
+	// ORDER BY, or BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING.
+	FramePartition WindowFrame = iota
+	// FrameRange is from the partition's first row to the current row's
+	// last peer: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW, the
+	// default of a window with ORDER BY.
+	FrameRange
+	// FrameRows is from the partition's first row to the current row:
+	// ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW.
+	FrameRows
+)
+
+// WindowAggregate is an aggregate function over a window.
+type WindowAggregate struct {
+	// Call is the aggregate; Distinct is not allowed, Filter is.
+	Call  expr.AggCall
+	Frame WindowFrame
+}
+
 // WindowConfig configures a Window: one window (PARTITION BY and ORDER BY)
 // and the functions computed over it.
 type WindowConfig struct {
 	Partition []expr.Expr
 	Order     []SortKey
 	Funcs     []WindowFunc
-	// Names are the output names of Funcs' columns.
+	Aggs      []WindowAggregate
+	// Names are the output names of Funcs' columns, then Aggs'.
 	Names []string
 }
 
-// Window computes ranking window functions. It sorts its input by the
-// partition keys, then the ORDER BY keys, and streams the sorted rows with
-// one bigint column per function appended; partition and peer boundaries
-// are found by comparing each row's encoded keys with the previous row's,
-// across batches.
+// Window computes window functions. It sorts its input by the partition
+// keys, then the ORDER BY keys, and appends one column per function;
+// partition and peer boundaries are found by comparing each row's encoded
+// keys with the previous row's. With ranking functions only it streams,
+// across batches; with aggregates it first reads the whole sorted input
+// (a frame reaches forward to the current row's last peer, or to the
+// partition's end), then yields it in batches. A running frame asks its
+// aggregate for a result once per peer group (per row with ROWS).
 type Window struct {
 	env    *expr.Env
 	in     Operator
@@ -49,6 +81,12 @@ type Window struct {
 	started             bool
 	// rowNum, rank and dense are the counters of the current partition.
 	rowNum, rank, dense int64
+
+	// With aggregates: the whole output and the next row to yield.
+	out  arrow.Record
+	pos  int64
+	done bool
+	skip []uint32
 }
 
 var _ Operator = (*Window)(nil)
@@ -60,6 +98,26 @@ func NewWindow(env *expr.Env, in Operator, cfg WindowConfig) (*Window, error) {
 		keys = append(keys, SortKey{Expr: p})
 	}
 	keys = append(keys, cfg.Order...)
+	fields := append([]arrow.Field(nil), in.Schema().Fields()...)
+	if len(cfg.Names) != len(cfg.Funcs)+len(cfg.Aggs) {
+		in.Close()
+		return nil, errf("window: %d names for %d functions", len(cfg.Names), len(cfg.Funcs)+len(cfg.Aggs))
+	}
+	for i := range cfg.Funcs {
+		fields = append(fields, arrow.Field{Name: cfg.Names[i], Type: arrow.PrimitiveTypes.Int64, Nullable: true})
+	}
+	for i, a := range cfg.Aggs {
+		if a.Call.Distinct {
+			in.Close()
+			return nil, sqlstate.New(sqlstate.FeatureNotSupported, "DISTINCT is not implemented for window functions")
+		}
+		f, err := pgtype.Field(cfg.Names[len(cfg.Funcs)+i], a.Call.Agg.Result, true)
+		if err != nil {
+			in.Close()
+			return nil, sqlstate.Wrap(err, sqlstate.FeatureNotSupported, "")
+		}
+		fields = append(fields, f)
+	}
 	src := in
 	if len(keys) > 0 {
 		s, err := NewSort(env, in, SortConfig{Keys: keys})
@@ -67,10 +125,6 @@ func NewWindow(env *expr.Env, in Operator, cfg WindowConfig) (*Window, error) {
 			return nil, err
 		}
 		src = s
-	}
-	fields := append([]arrow.Field(nil), in.Schema().Fields()...)
-	for i := range cfg.Funcs {
-		fields = append(fields, arrow.Field{Name: cfg.Names[i], Type: arrow.PrimitiveTypes.Int64})
 	}
 	return &Window{env: env, in: src, cfg: cfg, schema: arrow.NewSchema(fields, nil)}, nil
 }
@@ -80,11 +134,35 @@ func (w *Window) Schema() *arrow.Schema { return w.schema }
 
 // Next implements Operator.
 func (w *Window) Next(ctx context.Context) (arrow.Record, error) {
+	if len(w.cfg.Aggs) > 0 {
+		return w.nextMaterialized(ctx)
+	}
 	rec, err := w.in.Next(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer rec.Release()
+	cols, err := w.ranking(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(cols)
+	return w.withColumns(rec, cols), nil
+}
+
+// withColumns returns rec with cols appended, in w's schema.
+func (w *Window) withColumns(rec arrow.Record, cols []arrow.Array) arrow.Record {
+	all := make([]arrow.Array, 0, len(w.schema.Fields()))
+	for i := 0; i < int(rec.NumCols()); i++ {
+		all = append(all, rec.Column(i))
+	}
+	all = append(all, cols...)
+	return array.NewRecord(w.schema, all, rec.NumRows())
+}
+
+// ranking computes the ranking functions' columns of rec, the next rows
+// of the sorted input, carrying the counters over from the previous rows.
+func (w *Window) ranking(ctx context.Context, rec arrow.Record) ([]arrow.Array, error) {
 	n := int(rec.NumRows())
 	part, err := w.encoder(ctx, rec, w.partitionKeys())
 	if err != nil {
@@ -126,24 +204,199 @@ func (w *Window) Next(ctx context.Context) (arrow.Record, error) {
 			}
 		}
 	}
-	cols := make([]arrow.Array, 0, len(w.schema.Fields()))
-	for i := 0; i < int(rec.NumCols()); i++ {
-		cols = append(cols, rec.Column(i))
-	}
-	var made []arrow.Array
+	cols := make([]arrow.Array, 0, len(outs))
 	for _, o := range outs {
 		b := array.NewInt64Builder(w.env.Mem)
 		b.AppendValues(o, nil)
-		a := b.NewArray()
+		cols = append(cols, b.NewArray())
 		b.Release()
-		made = append(made, a)
-		cols = append(cols, a)
 	}
-	out := array.NewRecord(w.schema, cols, int64(n))
-	for _, a := range made {
-		a.Release()
+	return cols, nil
+}
+
+// nextMaterialized yields the next batch of the whole output, computing
+// it at the first call.
+func (w *Window) nextMaterialized(ctx context.Context) (arrow.Record, error) {
+	if w.out == nil && !w.done {
+		w.done = true
+		out, err := w.materialize(ctx)
+		if err != nil {
+			return nil, err
+		}
+		w.out = out
 	}
-	return out, nil
+	if w.out == nil || w.pos >= w.out.NumRows() {
+		return nil, io.EOF
+	}
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	end := min(w.pos+BatchSize, w.out.NumRows())
+	rec := w.out.NewSlice(w.pos, end)
+	w.pos = end
+	return rec, nil
+}
+
+// materialize reads the sorted input and computes every function's
+// column over it; nil when the input has no rows.
+func (w *Window) materialize(ctx context.Context) (arrow.Record, error) {
+	var recs []arrow.Record
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	for {
+		rec, err := w.in.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	all, err := concatRecords(w.env.Mem, w.in.Schema(), recs)
+	if err != nil {
+		return nil, err
+	}
+	defer all.Release()
+	cols, err := w.ranking(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { releaseAll(cols) }()
+	part, peer, err := w.bounds(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	for i := range w.cfg.Aggs {
+		c, err := w.aggregate(ctx, all, &w.cfg.Aggs[i], part, peer)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return w.withColumns(all, cols), nil
+}
+
+// bounds returns each row's partition number and whether it starts a
+// peer group (a partition's first row always does).
+func (w *Window) bounds(ctx context.Context, rec arrow.Record) ([]int32, []bool, error) {
+	n := int(rec.NumRows())
+	pkeys, err := w.encoder(ctx, rec, w.partitionKeys())
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pkeys.release()
+	okeys, err := w.encoder(ctx, rec, w.cfg.Order)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer okeys.release()
+	part, peer := make([]int32, n), make([]bool, n)
+	var pk, ok, prevP, prevO []byte
+	p := int32(-1)
+	for i := 0; i < n; i++ {
+		pk, ok = pkeys.row(pk[:0], i), okeys.row(ok[:0], i)
+		switch {
+		case i == 0 || !bytes.Equal(pk, prevP):
+			p++
+			peer[i] = true
+		case !bytes.Equal(ok, prevO):
+			peer[i] = true
+		}
+		part[i] = p
+		prevP, prevO = append(prevP[:0], pk...), append(prevO[:0], ok...)
+	}
+	return part, peer, nil
+}
+
+// aggregate computes one aggregate's column over rec, the whole sorted
+// input.
+func (w *Window) aggregate(ctx context.Context, rec arrow.Record, a *WindowAggregate, part []int32, peer []bool) (arrow.Array, error) {
+	n := len(part)
+	args, err := evalAll(ctx, w.env, a.Call.Args, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(args)
+	groups := make([]uint32, n)
+	if a.Frame == FramePartition {
+		for i, p := range part {
+			groups[i] = uint32(p)
+		}
+	}
+	if a.Call.Filter != nil {
+		if groups, err = filterGroups(ctx, w.env, a.Call.Filter, rec, groups, &w.skip); err != nil {
+			return nil, err
+		}
+	}
+	if a.Frame == FramePartition {
+		acc, err := a.Call.NewAccumulator()
+		if err != nil {
+			return nil, err
+		}
+		acc.Grow(int(part[n-1]) + 1)
+		if err := acc.Update(n, args, groups); err != nil {
+			return nil, err
+		}
+		res, err := acc.Result(w.env.Mem)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Release()
+		return gather(ctx, w.env.Mem, res, part)
+	}
+	// A running frame: one result per step (a peer group, or a row).
+	var results []arrow.Array
+	defer func() { releaseAll(results) }()
+	idx := make([]int32, n)
+	var acc expr.Accumulator
+	for i := 0; i < n; {
+		if err := checkCtx(ctx); err != nil {
+			return nil, err
+		}
+		if i == 0 || part[i] != part[i-1] {
+			if acc, err = a.Call.NewAccumulator(); err != nil {
+				return nil, err
+			}
+			acc.Grow(1)
+		}
+		j := i + 1
+		if a.Frame == FrameRange {
+			for j < n && !peer[j] {
+				j++
+			}
+		}
+		step := make([]arrow.Array, len(args))
+		for k, arg := range args {
+			step[k] = array.NewSlice(arg, int64(i), int64(j))
+		}
+		err := acc.Update(j-i, step, groups[i:j])
+		releaseAll(step)
+		if err != nil {
+			return nil, err
+		}
+		r, err := acc.Result(w.env.Mem)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+		for k := i; k < j; k++ {
+			idx[k] = int32(len(results) - 1)
+		}
+		i = j
+	}
+	all, err := array.Concatenate(results, w.env.Mem)
+	if err != nil {
+		return nil, sqlstate.Wrap(err, sqlstate.InternalError, "")
+	}
+	defer all.Release()
+	return gather(ctx, w.env.Mem, all, idx)
 }
 
 func (w *Window) partitionKeys() []SortKey {
@@ -196,4 +449,10 @@ func (w *Window) encoder(ctx context.Context, rec arrow.Record, keys []SortKey) 
 }
 
 // Close implements Operator.
-func (w *Window) Close() { w.in.Close() }
+func (w *Window) Close() {
+	w.in.Close()
+	if w.out != nil {
+		w.out.Release()
+		w.out = nil
+	}
+}

@@ -11,13 +11,15 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 )
 
-// Window functions: row_number(), rank() and dense_rank() OVER
-// (PARTITION BY … ORDER BY …), as catalog queries use them (pgjdbc's
-// getColumns numbers columns with row_number). Each call becomes a
-// windowNode between the FROM/WHERE (or aggregation) input and the select
-// list: it appends the function's bigint column, which the select list
-// and ORDER BY then read in place of the call. Aggregates over windows and
-// frames are not supported yet (0A000).
+// Window functions: row_number(), rank() and dense_rank(), and the
+// aggregates (count, sum, avg, min, max, bool_and, bool_or, array_agg,
+// string_agg) OVER (PARTITION BY … ORDER BY … [frame]). Each call becomes
+// a windowNode between the FROM/WHERE (or aggregation) input and the
+// select list: it appends the function's column, which the select list and
+// ORDER BY then read in place of the call. An aggregate's frame is the
+// whole partition, or from its start to the current row (RANGE: with the
+// row's peers, the default with ORDER BY; ROWS: without); other frames,
+// named windows and DISTINCT are 0A000.
 
 // windowNode computes one window's functions over its input.
 type windowNode struct {
@@ -25,6 +27,7 @@ type windowNode struct {
 	partition []expr.Expr
 	order     []sortKey
 	funcs     []executor.WindowFunc
+	aggs      []executor.WindowAggregate
 	out       []column
 }
 
@@ -90,7 +93,7 @@ func (b *binder) bindWindows(s *ast.SelectStmt, in node, sc *scope) (node, *scop
 		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "named windows (WINDOW w AS …) are not supported yet").WithPosition(b.pos(s))
 	}
 	if b.windows == nil {
-		b.windows = map[*ast.WindowFuncExpr]int{}
+		b.windows = map[*ast.WindowFuncExpr]windowCol{}
 	}
 	// Above an aggregation sc is the aggregation's scope, which the
 	// binder maps to the aggregate's outputs (aggMatch); the window
@@ -100,17 +103,11 @@ func (b *binder) bindWindows(s *ast.SelectStmt, in node, sc *scope) (node, *scop
 		out = &scope{cols: append([]column(nil), sc.cols...)}
 	}
 	for _, w := range calls {
-		fn, ok := windowFuncs[strings.ToLower(w.Name)]
-		if !ok {
-			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window function %s is not supported yet", strings.ToLower(w.Name)).WithPosition(b.pos(w))
+		name, args := windowCallParts(w)
+		if w.Spec.Name.O != "" || w.Spec.Ref.O != "" {
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "named windows are not supported yet").WithPosition(b.pos(w))
 		}
-		if len(w.Args) > 0 {
-			return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s takes no arguments", strings.ToLower(w.Name)).WithPosition(b.pos(w))
-		}
-		if w.Spec.Frame != nil || w.Spec.Name.O != "" || w.Spec.Ref.O != "" {
-			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window frames and named windows are not supported yet").WithPosition(b.pos(w))
-		}
-		wn := &windowNode{in: in, funcs: []executor.WindowFunc{fn}}
+		wn := &windowNode{in: in}
 		if w.Spec.PartitionBy != nil {
 			for _, it := range w.Spec.PartitionBy.Items {
 				p, err := b.bindExpr(it.Expr, sc)
@@ -133,9 +130,32 @@ func (b *binder) bindWindows(s *ast.SelectStmt, in node, sc *scope) (node, *scop
 				wn.order = append(wn.order, sortKey{e: k, desc: it.Desc, nullsFirst: nullsFirst})
 			}
 		}
-		col := column{name: strings.ToLower(w.Name), typ: pgtype.Int8, hidden: true}
+		col := column{name: name, typ: pgtype.Int8, hidden: true}
+		if fn, ok := windowFuncs[name]; ok {
+			if len(args) > 0 {
+				return nil, nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s takes no arguments", name).WithPosition(b.pos(w))
+			}
+			wn.funcs = []executor.WindowFunc{fn}
+		} else if aggregateNames[name] {
+			frame, err := b.windowFrame(w, len(wn.order) > 0)
+			if err != nil {
+				return nil, nil, err
+			}
+			call, err := b.bindWindowAggregate(w, name, args, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			wn.aggs = []executor.WindowAggregate{{Call: call, Frame: frame}}
+			col.typ = call.Agg.Result
+		} else {
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window function %s is not supported yet", name).WithPosition(b.pos(w))
+		}
 		wn.out = append(append([]column(nil), in.columns()...), col)
-		b.windows[w] = len(wn.out) - 1
+		wc := windowCol{index: len(wn.out) - 1, typ: col.typ, name: name}
+		if len(wn.aggs) == 1 && len(wn.aggs[0].Call.Args) > 0 {
+			wc.arg = wn.aggs[0].Call.Args[0]
+		}
+		b.windows[w] = wc
 		if b.agg == nil {
 			out.cols = append(out.cols, col)
 		}
@@ -147,11 +167,134 @@ func (b *binder) bindWindows(s *ast.SelectStmt, in node, sc *scope) (node, *scop
 // bindWindowRef binds a window function call to the column its windowNode
 // computes.
 func (b *binder) bindWindowRef(w *ast.WindowFuncExpr, sc *scope) (expr.Expr, error) {
-	i, ok := b.windows[w]
+	c, ok := b.windows[w]
 	if !ok {
 		return nil, sqlstate.New(sqlstate.WindowingError, "window functions are not allowed here").WithPosition(b.pos(w))
 	}
-	return &expr.Column{Index: i, T: pgtype.Int8, Name: strings.ToLower(w.Name)}, nil
+	col := &expr.Column{Index: c.index, T: c.typ, Name: c.name}
+	if c.arg != nil {
+		return aggregateScale(c.name, c.arg, col), nil
+	}
+	return col, nil
+}
+
+// windowCallParts returns the function name and arguments of a window
+// call: the dialect wraps calls TiDB's grammar lacks (array_agg,
+// FILTER, …) as max(__pg_window('name', args…)) OVER (…).
+func windowCallParts(w *ast.WindowFuncExpr) (string, []ast.ExprNode) {
+	name := strings.ToLower(w.Name)
+	if name == "max" && len(w.Args) == 1 {
+		if fc, ok := w.Args[0].(*ast.FuncCallExpr); ok && strings.EqualFold(fc.FnName.O, "__pg_window") && len(fc.Args) > 0 {
+			if inner, ok := constString(fc.Args[0]); ok {
+				return strings.ToLower(inner), fc.Args[1:]
+			}
+		}
+	}
+	return name, w.Args
+}
+
+// windowCol is the column a windowNode computes for a call.
+type windowCol struct {
+	index int
+	typ   pgtype.Type
+	name  string
+	arg   expr.Expr // an aggregate's argument (its numeric display scale)
+}
+
+// windowFrame maps an aggregate's frame clause to the frames the executor
+// computes.
+func (b *binder) windowFrame(w *ast.WindowFuncExpr, ordered bool) (executor.WindowFrame, error) {
+	f := w.Spec.Frame
+	if f == nil {
+		if ordered {
+			return executor.FrameRange, nil
+		}
+		return executor.FramePartition, nil
+	}
+	start, end := f.Extent.Start, f.Extent.End
+	unbounded := func(fb ast.FrameBound, t ast.BoundType) bool { return fb.Type == t && fb.UnBounded }
+	switch {
+	case !unbounded(start, ast.Preceding):
+	case unbounded(end, ast.Following):
+		return executor.FramePartition, nil
+	case end.Type == ast.CurrentRow && f.Type == ast.Rows:
+		return executor.FrameRows, nil
+	case end.Type == ast.CurrentRow && f.Type == ast.Ranges:
+		if !ordered {
+			// Without ORDER BY every row is a peer of every other.
+			return executor.FramePartition, nil
+		}
+		return executor.FrameRange, nil
+	}
+	return 0, sqlstate.New(sqlstate.FeatureNotSupported, "window frames other than UNBOUNDED PRECEDING to CURRENT ROW or UNBOUNDED FOLLOWING are not supported yet").WithPosition(b.pos(w))
+}
+
+// bindWindowAggregate binds the aggregate call of w, over the window's
+// input scope.
+func (b *binder) bindWindowAggregate(w *ast.WindowFuncExpr, name string, wargs []ast.ExprNode, sc *scope) (expr.AggCall, error) {
+	if w.Distinct {
+		return expr.AggCall{}, sqlstate.New(sqlstate.FeatureNotSupported, "DISTINCT is not implemented for window functions").WithPosition(b.pos(w))
+	}
+	var argNodes []ast.ExprNode
+	var filter expr.Expr
+	for _, a := range wargs {
+		fc, ok := a.(*ast.FuncCallExpr)
+		if !ok {
+			argNodes = append(argNodes, a)
+			continue
+		}
+		switch strings.ToLower(fc.FnName.O) {
+		case "__pg_agg_star":
+		case "__pg_agg_distinct":
+			return expr.AggCall{}, sqlstate.New(sqlstate.FeatureNotSupported, "DISTINCT is not implemented for window functions").WithPosition(b.pos(w))
+		case "__pg_agg_order":
+			return expr.AggCall{}, sqlstate.New(sqlstate.FeatureNotSupported, "aggregate ORDER BY is not implemented for window functions").WithPosition(b.pos(w))
+		case "__pg_agg_filter":
+			if len(fc.Args) != 1 {
+				return expr.AggCall{}, sqlstate.New(sqlstate.SyntaxError, "malformed aggregate FILTER").WithPosition(b.pos(fc))
+			}
+			c, err := b.bindBool(fc.Args[0], sc)
+			if err != nil {
+				return expr.AggCall{}, err
+			}
+			filter = c
+		default:
+			argNodes = append(argNodes, a)
+		}
+	}
+	if name == "count" && len(argNodes) == 1 && isStar(argNodes[0]) {
+		argNodes = nil
+	}
+	if len(argNodes) > 1 && name != "string_agg" {
+		return expr.AggCall{}, sqlstate.New(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(argNodes)).WithPosition(b.pos(w))
+	}
+	args, err := b.bindArgs(argNodes, sc)
+	if err != nil {
+		return expr.AggCall{}, err
+	}
+	if len(args) == 1 && args[0].Type() == pgtype.Unknown {
+		if args[0], err = b.coerce(args[0], pgtype.Text, w); err != nil {
+			return expr.AggCall{}, err
+		}
+	}
+	types := make([]pgtype.Type, len(args))
+	for i, a := range args {
+		types[i] = a.Type()
+	}
+	agg, err := expr.ResolveAggregate(name, types)
+	if err != nil {
+		return expr.AggCall{}, withPos(err, b.pos(w))
+	}
+	if len(agg.Args) == len(args) {
+		for i, a := range args {
+			if a.Type().OID != agg.Args[i].OID {
+				if args[i], err = b.coerce(a, agg.Args[i], w); err != nil {
+					return expr.AggCall{}, err
+				}
+			}
+		}
+	}
+	return expr.AggCall{Agg: agg, Args: args, Filter: filter}, nil
 }
 
 // buildWindow builds a windowNode's operator.
@@ -160,10 +303,11 @@ func (x *execution) buildWindow(n *windowNode) (executor.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(n.funcs))
+	k := len(n.funcs) + len(n.aggs)
+	names := make([]string, k)
 	for i := range names {
-		names[i] = n.out[len(n.out)-len(n.funcs)+i].name
+		names[i] = n.out[len(n.out)-k+i].name
 	}
 	return closeOnError(in)(executor.NewWindow(x.env, in, executor.WindowConfig{
-		Partition: n.partition, Order: execKeys(n.order), Funcs: n.funcs, Names: names}))
+		Partition: n.partition, Order: execKeys(n.order), Funcs: n.funcs, Aggs: n.aggs, Names: names}))
 }

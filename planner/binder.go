@@ -93,7 +93,7 @@ type binder struct {
 	outer    []*outerFrame
 	// windows maps window function calls to the columns their
 	// windowNodes add (bind_window.go).
-	windows map[*ast.WindowFuncExpr]int
+	windows map[*ast.WindowFuncExpr]windowCol
 	// with are the CTEs of the enclosing WITH clauses (bind_with.go).
 	with []withScope
 	// work are the recursive CTEs whose recursive terms are being bound

@@ -18,7 +18,8 @@ func (b *binder) fieldName(e ast.ExprNode) string {
 	case *ast.AggregateFuncExpr:
 		return strings.ToLower(n.F)
 	case *ast.WindowFuncExpr:
-		return strings.ToLower(n.Name)
+		name, _ := windowCallParts(n)
+		return name
 	case *ast.CaseExpr:
 		// PostgreSQL names a CASE after its ELSE branch when that has a
 		// name of its own.

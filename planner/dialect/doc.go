@@ -99,6 +99,10 @@
 //	__pg_agg_order(k, 'ASC'|'DESC', 'FIRST'|'LAST')  extra argument per key of f(… ORDER BY k)
 //	__pg_agg_filter(cond)                     extra argument: f(…) FILTER (WHERE cond)
 //	__pg_agg_star()                           first argument standing for * in such a call
+//	max(__pg_window('name', args…)) OVER (…)  a window call TiDB's grammar lacks (array_agg,
+//	                                          string_agg, bool_and, …, or any with DISTINCT,
+//	                                          ORDER BY or FILTER): the arguments carry the
+//	                                          modifiers above
 //	__pg_srf('schema.name', args…)            a function in FROM (below)
 //	__lg_version(n)                           AS OF VERSION n (below)
 //	`current_user`() …                        current_user, session_user, user, current_role,

@@ -75,7 +75,7 @@ func (p *rw) funcCall(parts []Token) *frag {
 	}
 	builtin := schema == "" || schema == "pg_catalog"
 	native := builtin && (tidbAggregates[name] || tidbWindowFuncs[name] && over != nil) &&
-		order == nil && filter == nil
+		order == nil && filter == nil && !(distinct && over != nil)
 	f := &frag{}
 	if native {
 		f.tok(name+"(", nameTok.Offset)
@@ -98,7 +98,18 @@ func (p *rw) funcCall(parts []Token) *frag {
 		return f
 	}
 	if over != nil {
-		p.unsupported(nameTok, "window function "+name+" with this syntax")
+		// A window call TiDB's grammar lacks rides inside one it has:
+		// max(__pg_window('name', args…, modifiers…)) OVER (…).
+		if !builtin {
+			p.unsupported(nameTok, "window function "+schema+"."+name)
+		}
+		f.tok("max(", nameTok.Offset)
+		inner := []*frag{literal(name, nameTok.Offset)}
+		inner = append(inner, windowModifiers(nameTok, args, star, distinct, order, filter)...)
+		f.add(call(nameTok.Offset, "__pg_window", inner...))
+		f.raw(")")
+		f.add(over)
+		return f
 	}
 	if schema != "" {
 		f.ident(schema, parts[0].Offset)
@@ -106,6 +117,21 @@ func (p *rw) funcCall(parts []Token) *frag {
 	}
 	f.ident(name, nameTok.Offset)
 	f.raw("(")
+	all := windowModifiers(nameTok, args, star, distinct, order, filter)
+	for i, a := range all {
+		if i > 0 {
+			f.raw(", ")
+		}
+		f.add(a)
+	}
+	f.raw(")")
+	return f
+}
+
+// windowModifiers returns a call's arguments with its modifiers as extra
+// arguments: __pg_agg_star() first for *, then the arguments,
+// __pg_agg_distinct(), the ORDER BY keys, __pg_agg_filter(cond).
+func windowModifiers(nameTok Token, args []*frag, star, distinct bool, order []*frag, filter *frag) []*frag {
 	all := args
 	if star {
 		all = append([]*frag{call(nameTok.Offset, "__pg_agg_star")}, all...)
@@ -117,14 +143,7 @@ func (p *rw) funcCall(parts []Token) *frag {
 	if filter != nil {
 		all = append(all, filter)
 	}
-	for i, a := range all {
-		if i > 0 {
-			f.raw(", ")
-		}
-		f.add(a)
-	}
-	f.raw(")")
-	return f
+	return all
 }
 
 // sortKey is one ORDER BY item.
@@ -250,7 +269,7 @@ func (p *rw) windowSpec() *frag {
 	if p.isKw("rows") || p.isKw("range") || p.isKw("groups") {
 		t := p.next()
 		if t.Value == "groups" {
-			p.unsupported(t, "GROUPS frames")
+			p.unsupported(t, "GROUPS in window frames")
 		}
 		f.tok(sep+upper(t.Value)+" ", t.Offset)
 		if p.acceptKw("between") {
