@@ -52,6 +52,48 @@ type WindowAggregate struct {
 	Frame WindowFrame
 }
 
+// WindowValueKind is a window function that is not an aggregate nor a
+// ranking counter: it picks a row of the partition, or measures the
+// current row's place in it.
+type WindowValueKind int
+
+const (
+	// Lag is Arg at Offset rows before the current row, else Default.
+	Lag WindowValueKind = iota
+	// Lead is Arg at Offset rows after the current row, else Default.
+	Lead
+	// FirstValue is Arg at the frame's first row.
+	FirstValue
+	// LastValue is Arg at the frame's last row.
+	LastValue
+	// NTile is the bucket (1 to Offset) of the current row when the
+	// partition is cut into Offset buckets as even as can be.
+	NTile
+	// PercentRank is (rank - 1) / (rows - 1), 0 for a partition of one row.
+	PercentRank
+	// CumeDist is the share of the partition's rows up to the current
+	// row's last peer.
+	CumeDist
+)
+
+// WindowValue is one window-only function.
+type WindowValue struct {
+	Kind WindowValueKind
+	// Arg is the value picked (Lag, Lead, FirstValue, LastValue).
+	Arg expr.Expr
+	// Offset is Lag's and Lead's distance (1 by default) and NTile's
+	// bucket count (positive).
+	Offset int64
+	// Default replaces Lag's and Lead's value past the partition (nil:
+	// NULL); it has Arg's type and is evaluated for the current row.
+	Default expr.Expr
+	// Frame bounds FirstValue and LastValue.
+	Frame WindowFrame
+	// Result is the output type: Arg's, bigint (NTile) or double
+	// precision (PercentRank, CumeDist).
+	Result pgtype.Type
+}
+
 // WindowConfig configures a Window: one window (PARTITION BY and ORDER BY)
 // and the functions computed over it.
 type WindowConfig struct {
@@ -59,7 +101,9 @@ type WindowConfig struct {
 	Order     []SortKey
 	Funcs     []WindowFunc
 	Aggs      []WindowAggregate
-	// Names are the output names of Funcs' columns, then Aggs'.
+	Values    []WindowValue
+	// Names are the output names of Funcs' columns, then Aggs', then
+	// Values'.
 	Names []string
 }
 
@@ -99,9 +143,9 @@ func NewWindow(env *expr.Env, in Operator, cfg WindowConfig) (*Window, error) {
 	}
 	keys = append(keys, cfg.Order...)
 	fields := append([]arrow.Field(nil), in.Schema().Fields()...)
-	if len(cfg.Names) != len(cfg.Funcs)+len(cfg.Aggs) {
+	if len(cfg.Names) != len(cfg.Funcs)+len(cfg.Aggs)+len(cfg.Values) {
 		in.Close()
-		return nil, errf("window: %d names for %d functions", len(cfg.Names), len(cfg.Funcs)+len(cfg.Aggs))
+		return nil, errf("window: %d names for %d functions", len(cfg.Names), len(cfg.Funcs)+len(cfg.Aggs)+len(cfg.Values))
 	}
 	for i := range cfg.Funcs {
 		fields = append(fields, arrow.Field{Name: cfg.Names[i], Type: arrow.PrimitiveTypes.Int64, Nullable: true})
@@ -112,6 +156,14 @@ func NewWindow(env *expr.Env, in Operator, cfg WindowConfig) (*Window, error) {
 			return nil, sqlstate.New(sqlstate.FeatureNotSupported, "DISTINCT is not implemented for window functions")
 		}
 		f, err := pgtype.Field(cfg.Names[len(cfg.Funcs)+i], a.Call.Agg.Result, true)
+		if err != nil {
+			in.Close()
+			return nil, sqlstate.Wrap(err, sqlstate.FeatureNotSupported, "")
+		}
+		fields = append(fields, f)
+	}
+	for i, v := range cfg.Values {
+		f, err := pgtype.Field(cfg.Names[len(cfg.Funcs)+len(cfg.Aggs)+i], v.Result, true)
 		if err != nil {
 			in.Close()
 			return nil, sqlstate.Wrap(err, sqlstate.FeatureNotSupported, "")
@@ -134,7 +186,7 @@ func (w *Window) Schema() *arrow.Schema { return w.schema }
 
 // Next implements Operator.
 func (w *Window) Next(ctx context.Context) (arrow.Record, error) {
-	if len(w.cfg.Aggs) > 0 {
+	if len(w.cfg.Aggs) > 0 || len(w.cfg.Values) > 0 {
 		return w.nextMaterialized(ctx)
 	}
 	rec, err := w.in.Next(ctx)
@@ -280,7 +332,136 @@ func (w *Window) materialize(ctx context.Context) (arrow.Record, error) {
 		}
 		cols = append(cols, c)
 	}
+	for i := range w.cfg.Values {
+		c, err := w.value(ctx, all, &w.cfg.Values[i], part, peer)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
 	return w.withColumns(all, cols), nil
+}
+
+// frames returns, per row, its partition's first row and the last row of
+// its frame, and its partition's end (exclusive).
+func frames(part []int32, peer []bool, frame WindowFrame) (first, last, end []int32) {
+	n := len(part)
+	first, last, end = make([]int32, n), make([]int32, n), make([]int32, n)
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && part[j] == part[i] {
+			j++
+		}
+		for k := i; k < j; k++ {
+			first[k], end[k] = int32(i), int32(j)
+		}
+		// The last row of each row's frame, walking back from the end.
+		peerEnd := int32(j - 1)
+		for k := j - 1; k >= i; k-- {
+			switch frame {
+			case FramePartition:
+				last[k] = int32(j - 1)
+			case FrameRows:
+				last[k] = int32(k)
+			case FrameRange:
+				last[k] = peerEnd
+				if peer[k] {
+					peerEnd = int32(k - 1)
+				}
+			}
+		}
+		i = j
+	}
+	return first, last, end
+}
+
+// value computes one window-only function's column over rec, the whole
+// sorted input.
+func (w *Window) value(ctx context.Context, rec arrow.Record, v *WindowValue, part []int32, peer []bool) (arrow.Array, error) {
+	n := len(part)
+	first, last, end := frames(part, peer, v.Frame)
+	switch v.Kind {
+	case NTile, PercentRank, CumeDist:
+		_, peerLast, _ := frames(part, peer, FrameRange)
+		ints, floats := make([]int64, n), make([]float64, n)
+		rank := int32(0)
+		for i := 0; i < n; i++ {
+			size := int64(end[i] - first[i])
+			pos := int64(int32(i) - first[i]) // 0-based row number
+			if peer[i] {
+				rank = int32(i)
+			}
+			switch v.Kind {
+			case NTile:
+				// The first size % buckets buckets have one row more (with
+				// fewer rows than buckets, q is 0 and every row is in
+				// the first part).
+				q, r := size/v.Offset, size%v.Offset
+				if pos < r*(q+1) {
+					ints[i] = pos/(q+1) + 1
+				} else {
+					ints[i] = r + (pos-r*(q+1))/q + 1
+				}
+			case PercentRank:
+				if size > 1 {
+					floats[i] = float64(rank-first[i]) / float64(size-1)
+				}
+			case CumeDist:
+				floats[i] = float64(peerLast[i]-first[i]+1) / float64(size)
+			}
+		}
+		if v.Kind == NTile {
+			b := array.NewInt64Builder(w.env.Mem)
+			defer b.Release()
+			b.AppendValues(ints, nil)
+			return b.NewArray(), nil
+		}
+		b := array.NewFloat64Builder(w.env.Mem)
+		defer b.Release()
+		b.AppendValues(floats, nil)
+		return b.NewArray(), nil
+	}
+	arg, err := v.Arg.Eval(ctx, w.env, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer arg.Release()
+	idx := make([]int32, n)
+	src := arg
+	for i := range idx {
+		switch v.Kind {
+		case FirstValue:
+			idx[i] = first[i]
+		case LastValue:
+			idx[i] = last[i]
+		case Lag, Lead:
+			j := int64(i) - v.Offset
+			if v.Kind == Lead {
+				j = int64(i) + v.Offset
+			}
+			idx[i] = int32(j)
+			if j < int64(first[i]) || j >= int64(end[i]) {
+				idx[i] = -1 // past the partition: NULL, or the default
+				if v.Default != nil {
+					idx[i] = int32(n + i)
+				}
+			}
+		}
+	}
+	if v.Default != nil && (v.Kind == Lag || v.Kind == Lead) {
+		def, err := v.Default.Eval(ctx, w.env, rec)
+		if err != nil {
+			return nil, err
+		}
+		both, err := array.Concatenate([]arrow.Array{arg, def}, w.env.Mem)
+		def.Release()
+		if err != nil {
+			return nil, sqlstate.Wrap(err, sqlstate.InternalError, "")
+		}
+		defer both.Release()
+		src = both
+	}
+	return gather(ctx, w.env.Mem, src, idx)
 }
 
 // bounds returns each row's partition number and whether it starts a

@@ -61,3 +61,36 @@ func TestWindowAggregates(t *testing.T) {
 		t.Fatalf("got\n%v\nwant\n%v", got, want)
 	}
 }
+
+// TestWindowValues checks lag with a default, last_value over the
+// default frame and ntile across a batch boundary, allocator at zero.
+func TestWindowValues(t *testing.T) {
+	env := newEnv(t)
+	src := source(env, []string{"g", "t"}, []pgtype.Type{txt, i4},
+		[][]any{{"a", "a", "b"}, {1, 2, 1}},
+		[][]any{{"a", "a"}, {2, 3}},
+	)
+	w, err := executor.NewWindow(env, src, executor.WindowConfig{
+		Partition: []expr.Expr{col(0, txt)},
+		Order:     []executor.SortKey{{Expr: col(1, i4)}},
+		Values: []executor.WindowValue{
+			{Kind: executor.Lag, Arg: col(1, i4), Offset: 1, Default: &expr.Const{Value: scalar.NewInt32Scalar(-1), T: i4}, Result: i4},
+			{Kind: executor.LastValue, Arg: col(1, i4), Frame: executor.FrameRange, Result: i4},
+			{Kind: executor.NTile, Offset: 3, Result: pgtype.Int8},
+		},
+		Names: []string{"lag", "last", "tile"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{
+		{"a", int64(1), int64(-1), int64(1), int64(1)},
+		{"a", int64(2), int64(1), int64(2), int64(1)},
+		{"a", int64(2), int64(2), int64(2), int64(2)},
+		{"a", int64(3), int64(2), int64(3), int64(3)},
+		{"b", int64(1), int64(-1), int64(1), int64(1)},
+	}
+	if got := drain(t, w); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got\n%v\nwant\n%v", got, want)
+	}
+}

@@ -11,7 +11,8 @@ import (
 	"github.com/lancegate/lancegate/executor/sqlstate"
 )
 
-// Window functions: row_number(), rank() and dense_rank(), and the
+// Window functions: row_number(), rank() and dense_rank(); lag, lead,
+// first_value, last_value, ntile, percent_rank and cume_dist; and the
 // aggregates (count, sum, avg, min, max, bool_and, bool_or, array_agg,
 // string_agg) OVER (PARTITION BY … ORDER BY … [frame]). Each call becomes
 // a windowNode between the FROM/WHERE (or aggregation) input and the
@@ -28,6 +29,7 @@ type windowNode struct {
 	order     []sortKey
 	funcs     []executor.WindowFunc
 	aggs      []executor.WindowAggregate
+	values    []executor.WindowValue
 	out       []column
 }
 
@@ -147,6 +149,13 @@ func (b *binder) bindWindows(s *ast.SelectStmt, in node, sc *scope) (node, *scop
 			}
 			wn.aggs = []executor.WindowAggregate{{Call: call, Frame: frame}}
 			col.typ = call.Agg.Result
+		} else if kind, ok := windowValues[name]; ok {
+			v, err := b.bindWindowValue(w, name, kind, args, len(wn.order) > 0, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			wn.values = []executor.WindowValue{v}
+			col.typ = v.Result
 		} else {
 			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window function %s is not supported yet", name).WithPosition(b.pos(w))
 		}
@@ -176,6 +185,82 @@ func (b *binder) bindWindowRef(w *ast.WindowFuncExpr, sc *scope) (expr.Expr, err
 		return aggregateScale(c.name, c.arg, col), nil
 	}
 	return col, nil
+}
+
+// windowValues are the window-only functions other than the ranking ones.
+var windowValues = map[string]executor.WindowValueKind{
+	"lag": executor.Lag, "lead": executor.Lead, "first_value": executor.FirstValue, "last_value": executor.LastValue,
+	"ntile": executor.NTile, "percent_rank": executor.PercentRank, "cume_dist": executor.CumeDist,
+}
+
+// bindWindowValue binds lag(x [, offset [, default]]), lead(…),
+// first_value(x), last_value(x), ntile(n), percent_rank() and
+// cume_dist(). Offsets and bucket counts must be constants.
+func (b *binder) bindWindowValue(w *ast.WindowFuncExpr, name string, kind executor.WindowValueKind, args []ast.ExprNode, ordered bool, sc *scope) (executor.WindowValue, error) {
+	v := executor.WindowValue{Kind: kind, Offset: 1}
+	arity := map[executor.WindowValueKind][2]int{
+		executor.Lag: {1, 3}, executor.Lead: {1, 3}, executor.FirstValue: {1, 1}, executor.LastValue: {1, 1},
+		executor.NTile: {1, 1}, executor.PercentRank: {0, 0}, executor.CumeDist: {0, 0},
+	}[kind]
+	if len(args) < arity[0] || len(args) > arity[1] {
+		return v, sqlstate.New(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args)).WithPosition(b.pos(w))
+	}
+	constArg := func(e ast.ExprNode, what string) (int64, error) {
+		for {
+			p, ok := e.(*ast.ParenthesesExpr)
+			if !ok {
+				break
+			}
+			e = p.Expr
+		}
+		n, ok := constInt(e)
+		if !ok {
+			return 0, sqlstate.New(sqlstate.FeatureNotSupported, "the %s of %s must be an integer constant", what, name).WithPosition(b.pos(e))
+		}
+		return n, nil
+	}
+	var err error
+	switch kind {
+	case executor.PercentRank, executor.CumeDist:
+		v.Result = pgtype.Float8
+		return v, nil
+	case executor.NTile:
+		if v.Offset, err = constArg(args[0], "bucket count"); err != nil {
+			return v, err
+		}
+		if v.Offset <= 0 {
+			return v, sqlstate.New(sqlstate.InvalidArgumentForNtile, "argument of ntile must be greater than zero")
+		}
+		v.Result = pgtype.Int8
+		return v, nil
+	case executor.FirstValue, executor.LastValue:
+		if v.Frame, err = b.windowFrame(w, ordered); err != nil {
+			return v, err
+		}
+	}
+	if v.Arg, err = b.bindExpr(args[0], sc); err != nil {
+		return v, err
+	}
+	if v.Arg.Type() == pgtype.Unknown {
+		if v.Arg, err = b.coerce(v.Arg, pgtype.Text, args[0]); err != nil {
+			return v, err
+		}
+	}
+	v.Result = v.Arg.Type()
+	if len(args) > 1 {
+		if v.Offset, err = constArg(args[1], "offset"); err != nil {
+			return v, err
+		}
+	}
+	if len(args) > 2 {
+		if v.Default, err = b.bindExpr(args[2], sc); err != nil {
+			return v, err
+		}
+		if v.Default, err = b.coerce(v.Default, v.Result, args[2]); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
 }
 
 // windowCallParts returns the function name and arguments of a window
@@ -303,11 +388,11 @@ func (x *execution) buildWindow(n *windowNode) (executor.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := len(n.funcs) + len(n.aggs)
+	k := len(n.funcs) + len(n.aggs) + len(n.values)
 	names := make([]string, k)
 	for i := range names {
 		names[i] = n.out[len(n.out)-k+i].name
 	}
 	return closeOnError(in)(executor.NewWindow(x.env, in, executor.WindowConfig{
-		Partition: n.partition, Order: execKeys(n.order), Funcs: n.funcs, Aggs: n.aggs, Names: names}))
+		Partition: n.partition, Order: execKeys(n.order), Funcs: n.funcs, Aggs: n.aggs, Values: n.values, Names: names}))
 }

@@ -71,13 +71,13 @@
 // without ALL); INTERSECT and EXCEPT are a setOpNode, run by
 // executor.HashSetOp (bind_setop.go). WITH RECURSIVE is a recursiveNode
 // whose recursive term reads a workNode, run by executor.RecursiveUnion
-// (bind_recursive.go). Window functions (ranking and aggregates) add a
+// (bind_recursive.go). Window functions (ranking, values and aggregates) add a
 // windowNode between the input and the select list (bind_window.go).
 //
 // # Not yet
 //
-// Window frames with offsets, window functions other than ranking and
-// aggregates, aggregates with different ORDER BYs in one query, column
+// Window frames with offsets, nth_value, aggregates with different
+// ORDER BYs in one query, column
 // defaults other than serial and identity, and constraints other than NOT
 // NULL and PRIMARY KEY are refused with 0A000 and a position.
 package planner

@@ -27,6 +27,7 @@ const (
 	DatetimeFieldOverflow        Code = "22008"
 	DivisionByZero               Code = "22012"
 	InvalidParameterValue        Code = "22023"
+	InvalidArgumentForNtile      Code = "22014"
 	InvalidTextRepresentation    Code = "22P02"
 	InvalidBinaryRepresentation  Code = "22P03"
 	NullValueNotAllowed          Code = "22004"

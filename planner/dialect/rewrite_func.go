@@ -10,6 +10,11 @@ var tidbAggregates = setOf("avg", "bit_and", "bit_or", "bit_xor", "count", "max"
 var tidbWindowFuncs = setOf("row_number", "rank", "dense_rank", "percent_rank", "cume_dist",
 	"ntile", "lead", "lag", "first_value", "last_value", "nth_value")
 
+// nativeWindowFuncs are those emitted in TiDB's own form: the others'
+// arguments (lag's negative or non-constant offset, say) go past TiDB's
+// grammar inside __pg_window, for the binder to judge.
+var nativeWindowFuncs = setOf("row_number", "rank", "dense_rank")
+
 // funcCall parses name(args) [FILTER (WHERE …)] [OVER …] after the name
 // chain parts.
 func (p *rw) funcCall(parts []Token) *frag {
@@ -74,7 +79,7 @@ func (p *rw) funcCall(parts []Token) *frag {
 		over = p.overClause()
 	}
 	builtin := schema == "" || schema == "pg_catalog"
-	native := builtin && (tidbAggregates[name] || tidbWindowFuncs[name] && over != nil) &&
+	native := builtin && (tidbAggregates[name] || nativeWindowFuncs[name] && over != nil) &&
 		order == nil && filter == nil && !(distinct && over != nil)
 	f := &frag{}
 	if native {
