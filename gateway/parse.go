@@ -122,10 +122,7 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 	case *dialect.DiscardStmt:
 		return s.discardStmt(x.What), nil
 	case *dialect.DeallocateStmt:
-		if x.All {
-			return s.simpleStmt("DEALLOCATE ALL"), nil
-		}
-		return s.simpleStmt("DEALLOCATE"), nil
+		return s.deallocateStmt(x), nil
 	case *dialect.CreateExtensionStmt:
 		if x.Name != "vector" {
 			return nil, sqlstate.New(sqlstate.UndefinedFile, "extension %q is not available", x.Name).WithHint("lancegate has the vector extension built in.")
@@ -153,8 +150,10 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 		return s.fetchStmt(x)
 	case *dialect.CloseStmt:
 		return s.closeCursorStmt(x), nil
-	case *dialect.PrepareStmt, *dialect.ExecuteStmt:
-		return nil, notSupported("SQL-level PREPARE and EXECUTE")
+	case *dialect.PrepareStmt:
+		return s.prepareStmt(x)
+	case *dialect.ExecuteStmt:
+		return s.executeStmt(ctx, x, paramOIDs)
 	case *dialect.CommentStmt:
 		return s.commentStmt(x)
 	}

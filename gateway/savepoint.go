@@ -129,6 +129,7 @@ func (s *Session) discardStmt(what string) pgwire.Statement {
 				s.afterSettings(r, canon, report)
 			}
 		}
+		s.prepared = nil // DEALLOCATE ALL
 		return nil
 	})
 }

@@ -25,6 +25,8 @@ type Session struct {
 	// role is the OID of the session's role (roles_check.go); 0 without a
 	// role database.
 	role uint32
+	// prepared are the SQL-level prepared statements (sqlprepare.go).
+	prepared map[string]*sqlPrepared
 }
 
 var _ pgwire.Session = (*Session)(nil)
