@@ -210,7 +210,7 @@ func (c *Call) eval(ctx context.Context, env *Env, batch arrow.Record) (arrow.Ar
 			allConst = false
 		}
 	}
-	if allConst {
+	if allConst && !f.Volatile {
 		// Every argument is a constant (or there are none): compute once.
 		n = 1
 	}

@@ -190,6 +190,11 @@ type Function struct {
 	// function's result is NULL wherever an argument is NULL; Call.Eval
 	// short-circuits constant NULL arguments before calling the kernel.
 	CalledOnNull bool
+	// Volatile marks a function whose every call may give another result
+	// (nextval, pg_sleep): it is computed for every row even when all its
+	// arguments are constants, which other functions compute once per
+	// batch.
+	Volatile bool
 	// Kernel computes the function over whole arrays. Each argument has
 	// n values, or exactly 1 value that stands for all n rows (a
 	// constant, evaluated once per batch); the result has n values.

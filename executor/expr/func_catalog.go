@@ -108,11 +108,12 @@ func init() {
 	// row, which a scalar function gives wherever psql uses it).
 	regclass := pgtype.Type{OID: pgtype.OIDRegclass, Mod: -1}
 	register(&Function{Name: "pg_partition_ancestors", Args: []pgtype.Type{regclass}, Result: regclass, Kernel: identityKernel})
-	register(&Function{Name: "nextval", Args: []pgtype.Type{text}, Result: pgtype.Int8, Kernel: nextvalKernel})
+	register(&Function{Name: "nextval", Args: []pgtype.Type{text}, Result: pgtype.Int8, Volatile: true, Kernel: nextvalKernel})
+	register(&Function{Name: "nextval", Args: []pgtype.Type{{OID: pgtype.OIDRegclass, Mod: -1}}, Result: pgtype.Int8, Volatile: true, Kernel: nextvalRegclassKernel})
 	register(&Function{Name: "set_config", Args: []pgtype.Type{text, text, b}, Result: text, Kernel: setConfigKernel})
 	register(&Function{Name: "current_setting", Args: []pgtype.Type{text}, Result: text, Kernel: currentSettingKernel},
 		&Function{Name: "current_setting", Args: []pgtype.Type{text, b}, Result: text, Kernel: currentSettingKernel})
-	register(&Function{Name: "pg_sleep", Args: []pgtype.Type{pgtype.Float8}, Result: pgtype.Void, Kernel: sleepKernel})
+	register(&Function{Name: "pg_sleep", Args: []pgtype.Type{pgtype.Float8}, Result: pgtype.Void, Volatile: true, Kernel: sleepKernel})
 }
 
 // constBoolKernel returns v for every non-null argument.
@@ -548,6 +549,37 @@ func regclassIn(ctx context.Context, env *Env, a arrow.Array) (arrow.Array, erro
 		}
 		return oid, found, err
 	})
+}
+
+// nextvalRegclassKernel is nextval(regclass), as column defaults write
+// it (nextval('t_id_seq'::regclass)): the sequence named by its OID.
+func nextvalRegclassKernel(ctx context.Context, env *Env, args []arrow.Array, n int) (arrow.Array, error) {
+	if env.Catalog == nil {
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "nextval needs a session")
+	}
+	oids, ok := args[0].(*array.Uint32)
+	if !ok {
+		return nil, sqlstate.New(sqlstate.InternalError, "nextval of %s", args[0].DataType())
+	}
+	names := array.NewStringBuilder(env.Mem)
+	defer names.Release()
+	for i := 0; i < oids.Len(); i++ {
+		if oids.IsNull(i) {
+			names.AppendNull()
+			continue
+		}
+		name, found, err := env.Catalog.RelationName(ctx, oids.Value(i))
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, sqlstate.New(sqlstate.UndefinedTable, "could not open relation with OID %d", oids.Value(i))
+		}
+		names.Append(name)
+	}
+	arr := names.NewArray()
+	defer arr.Release()
+	return nextvalKernel(ctx, env, []arrow.Array{arr}, n)
 }
 
 // nextvalKernel is nextval(sequence): one new value per row, claimed in one
