@@ -130,6 +130,10 @@ func (s *Session) sessionStatement(ctx context.Context, ss dialect.SessionStmt, 
 		return s.simpleStmt("CREATE EXTENSION"), nil
 	case *dialect.CreateIndexStmt:
 		return s.createIndexStmt(x), nil
+	case *dialect.CreateSequenceStmt:
+		return s.createSequenceStmt(x)
+	case *dialect.DropSequenceStmt:
+		return s.dropSequenceStmt(x)
 	case *dialect.DropIndexStmt:
 		return s.dropIndexStmt(x), nil
 	case *dialect.UnlistenStmt:

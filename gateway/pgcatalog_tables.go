@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -194,6 +195,19 @@ func (c *storageCatalog) snapshot(ctx context.Context) (*pgcatalog.Snapshot, err
 		}
 		snap.Tables = append(snap.Tables, t)
 	}
+	defs, err := c.cat.SequenceDefs(ctx)
+	if err != nil {
+		return nil, storageError(err, "")
+	}
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
+		d := defs[name]
+		q := pgcatalog.Sequence{Name: name, Def: &pgcatalog.SequenceDef{Type: d.Type, Start: d.Start, Increment: d.Increment,
+			Min: d.Min, Max: d.Max, CacheSize: d.Cache, Cycle: d.Cycle}}
+		if q.OID, err = oid(name); err != nil {
+			return nil, err
+		}
+		snap.Sequences = append(snap.Sequences, q)
+	}
 	return snap, nil
 }
 
@@ -321,6 +335,11 @@ func (f catalogFuncs) RelationOID(ctx context.Context, name string) (uint32, boo
 			if q.Name == rel {
 				return q.OID, true, nil
 			}
+		}
+	}
+	for _, q := range snap.Sequences {
+		if q.Name == rel {
+			return q.OID, true, nil
 		}
 	}
 	return 0, false, nil

@@ -6,7 +6,9 @@ import (
 	"sync"
 
 	"github.com/lancegate/lancegate/executor/expr"
+	"github.com/lancegate/lancegate/executor/sqlstate"
 	"github.com/lancegate/lancegate/planner"
+	"github.com/lancegate/lancegate/storage/catalog"
 	"github.com/lancegate/lancegate/storage/lance"
 )
 
@@ -78,6 +80,55 @@ type seqRange struct{ next, end int64 }
 type sequences struct {
 	mu     sync.Mutex
 	ranges map[string]*seqRange
+	// defs caches CREATE SEQUENCE definitions by name; a nil entry is a
+	// sequence without one (a serial column's), whose positions are its
+	// values.
+	defs map[string]*catalog.SequenceDef
+}
+
+// forgetSequenceState drops this node's range and definition of seq.
+func (c *storageCatalog) forgetSequenceState(seq string) {
+	c.seqs.mu.Lock()
+	defer c.seqs.mu.Unlock()
+	delete(c.seqs.ranges, seq)
+	delete(c.seqs.defs, seq)
+}
+
+// sequenceDefLocked returns seq's definition (nil for none), from the
+// cache or storage; c.seqs.mu is held.
+func (c *storageCatalog) sequenceDefLocked(ctx context.Context, seq string) (*catalog.SequenceDef, error) {
+	if def, ok := c.seqs.defs[seq]; ok {
+		return def, nil
+	}
+	def, found, err := c.cat.SequenceDefOf(ctx, seq)
+	if err != nil {
+		return nil, storageError(err, seq)
+	}
+	if c.seqs.defs == nil {
+		c.seqs.defs = map[string]*catalog.SequenceDef{}
+	}
+	if !found {
+		// Not made by CREATE SEQUENCE: it must be a serial column's
+		// (checked once per node: nextval of a name that is neither is
+		// 42P01, not a new sequence).
+		snap, err := c.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		serial := false
+		for _, t := range snap.Tables {
+			for _, q := range t.Sequences {
+				serial = serial || q.Name == seq
+			}
+		}
+		if !serial {
+			return nil, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", seq)
+		}
+		c.seqs.defs[seq] = nil
+		return nil, nil
+	}
+	c.seqs.defs[seq] = &def
+	return &def, nil
 }
 
 var _ expr.Sequences = (*storageCatalog)(nil)
@@ -88,6 +139,10 @@ func (c *storageCatalog) NextValues(ctx context.Context, seq string, n int) ([]i
 	defer c.seqs.mu.Unlock()
 	if c.seqs.ranges == nil {
 		c.seqs.ranges = map[string]*seqRange{}
+	}
+	def, err := c.sequenceDefLocked(ctx, seq)
+	if err != nil {
+		return nil, err
 	}
 	r := c.seqs.ranges[seq]
 	if r == nil {
@@ -104,7 +159,17 @@ func (c *storageCatalog) NextValues(ctx context.Context, seq string, n int) ([]i
 			r.next, r.end = first, first+count
 		}
 		for r.next < r.end && len(out) < n {
-			out = append(out, r.next)
+			v := r.next
+			if def != nil {
+				var ok bool
+				if v, ok = def.Value(r.next); !ok {
+					if def.Increment > 0 {
+						return nil, sqlstate.New(sqlstate.SequenceGeneratorLimitExceeded, "nextval: reached maximum value of sequence %q (%d)", seq, def.Max)
+					}
+					return nil, sqlstate.New(sqlstate.SequenceGeneratorLimitExceeded, "nextval: reached minimum value of sequence %q (%d)", seq, def.Min)
+				}
+			}
+			out = append(out, v)
 			r.next++
 		}
 	}
@@ -117,6 +182,7 @@ func (c *storageCatalog) forgetSequences(ctx context.Context, seqs []string) {
 	c.seqs.mu.Lock()
 	for _, s := range seqs {
 		delete(c.seqs.ranges, s)
+		delete(c.seqs.defs, s)
 	}
 	c.seqs.mu.Unlock()
 	for _, s := range seqs {

@@ -336,7 +336,10 @@ func (b *binder) regclassConst(c *expr.Const, n ast.Node) (expr.Expr, error) {
 	t, err := b.cat.Table(b.ctx, name)
 	if err != nil {
 		if sqlstate.CodeOf(err) == sqlstate.UndefinedTable {
-			return nil, sqlstate.New(sqlstate.UndefinedTable, "relation \"%s\" does not exist", text).WithPosition(b.pos(n))
+			// Not a table: a sequence or an index, which the session's
+			// catalog resolves when the statement runs (42P01 then if
+			// there is no such relation either).
+			return &expr.Cast{Arg: &expr.Const{Value: c.Value, T: pgtype.Text}, To: regclass}, nil
 		}
 		return nil, withPos(err, b.pos(n))
 	}

@@ -72,7 +72,7 @@ func infoSchemaRelations() []*Relation {
 			sequence_name sql_identifier, data_type character_data, numeric_precision cardinal_number,
 			numeric_precision_radix cardinal_number, numeric_scale cardinal_number, start_value character_data,
 			minimum_value character_data, maximum_value character_data, increment character_data,
-			cycle_option yes_or_no`), Rows: empty},
+			cycle_option yes_or_no`), Rows: infoSequencesRows},
 		{Name: "routines", OID: 13109, Columns: cols(`specific_catalog sql_identifier, specific_schema sql_identifier,
 			specific_name sql_identifier, routine_catalog sql_identifier, routine_schema sql_identifier,
 			routine_name sql_identifier, routine_type character_data, data_type character_data`), Rows: empty},
@@ -261,5 +261,28 @@ func constraintColumnRows(s *Snapshot) [][]Value {
 			}
 		}
 	})
+	return out
+}
+
+// infoSequencesRows are information_schema.sequences' rows.
+func infoSequencesRows(s *Snapshot) [][]Value {
+	var out [][]Value
+	for _, q := range sequenceDefs(s) {
+		d := q.Def
+		name, bits := "bigint", int32(64)
+		switch d.Type {
+		case pgtype.OIDInt2:
+			name, bits = "smallint", 16
+		case pgtype.OIDInt4:
+			name, bits = "integer", 32
+		}
+		cycle := "NO"
+		if d.Cycle {
+			cycle = "YES"
+		}
+		out = append(out, []Value{s.Database, "public", q.Name, name, bits, int32(2), int32(0),
+			strconv.FormatInt(d.Start, 10), strconv.FormatInt(d.Min, 10), strconv.FormatInt(d.Max, 10),
+			strconv.FormatInt(d.Increment, 10), cycle})
+	}
 	return out
 }

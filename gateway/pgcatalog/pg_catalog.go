@@ -171,7 +171,7 @@ func pgCatalogRelations() []*Relation {
 			tablespace name, hasindexes bool, ispopulated bool, definition text`), Rows: empty},
 		{Name: "pg_sequences", OID: 12008, Kind: 'v', Columns: cols(`schemaname name, sequencename name, sequenceowner name,
 			data_type oid, start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool,
-			cache_size int8, last_value int8`), Rows: empty},
+			cache_size int8, last_value int8?`), Rows: pgSequencesRows},
 		{Name: "pg_stat_user_tables", OID: 12009, Kind: 'v', Columns: cols(`relid oid, schemaname name, relname name,
 			seq_scan int8, seq_tup_read int8, idx_scan int8?, idx_tup_fetch int8?, n_tup_ins int8, n_tup_upd int8,
 			n_tup_del int8, n_tup_hot_upd int8, n_live_tup int8, n_dead_tup int8`), Rows: statTablesRows},
@@ -404,6 +404,9 @@ func classRows(s *Snapshot) [][]Value {
 			am = 0
 		}
 		out = append(out, classRow(r.OID, r.Name, ns, string(rune(r.Kind)), am, int16(len(r.Columns)), -1, false, BootstrapRoleOID))
+	}
+	for _, q := range s.Sequences {
+		out = append(out, classRow(q.OID, q.Name, NamespacePublic, "S", 0, 3, 1, false, 0))
 	}
 	return out
 }
@@ -668,23 +671,50 @@ func attrdefRows(s *Snapshot) [][]Value {
 	return out
 }
 
-// sequenceRows are pg_sequence's rows: each sequence starts at 1 and
-// counts up by 1 to its column type's maximum.
-func sequenceRows(s *Snapshot) [][]Value {
-	var out [][]Value
+// sequenceDefs returns every sequence with its parameters: a serial
+// column's starts at 1 and counts up by 1 to its column type's maximum.
+func sequenceDefs(s *Snapshot) []Sequence {
+	var out []Sequence
 	for _, t := range s.Tables {
 		for _, q := range t.Sequences {
-			typ, maxv := pgtype.OIDInt8, int64(math.MaxInt64)
+			def := SequenceDef{Type: pgtype.OIDInt8, Start: 1, Increment: 1, Min: 1, Max: math.MaxInt64, CacheSize: 1}
 			if int(q.Column) >= 1 && int(q.Column) <= len(t.Columns) {
 				switch t.Columns[q.Column-1].Type.OID {
 				case pgtype.OIDInt2:
-					typ, maxv = pgtype.OIDInt2, math.MaxInt16
+					def.Type, def.Max = pgtype.OIDInt2, math.MaxInt16
 				case pgtype.OIDInt4:
-					typ, maxv = pgtype.OIDInt4, math.MaxInt32
+					def.Type, def.Max = pgtype.OIDInt4, math.MaxInt32
 				}
 			}
-			out = append(out, []Value{q.OID, typ, int64(1), int64(1), maxv, int64(1), int64(1), false})
+			q.Def = &def
+			out = append(out, q)
 		}
+	}
+	for _, q := range s.Sequences {
+		if q.Def != nil {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// sequenceRows are pg_sequence's rows.
+func sequenceRows(s *Snapshot) [][]Value {
+	var out [][]Value
+	for _, q := range sequenceDefs(s) {
+		d := q.Def
+		out = append(out, []Value{q.OID, d.Type, d.Start, d.Increment, d.Max, d.Min, d.CacheSize, d.Cycle})
+	}
+	return out
+}
+
+// pgSequencesRows are pg_sequences' rows; last_value is NULL (values are
+// handed out by every query node from its own claimed range).
+func pgSequencesRows(s *Snapshot) [][]Value {
+	var out [][]Value
+	for _, q := range sequenceDefs(s) {
+		d := q.Def
+		out = append(out, []Value{"public", q.Name, s.Owner, d.Type, d.Start, d.Min, d.Max, d.Increment, d.Cycle, d.CacheSize, nil})
 	}
 	return out
 }

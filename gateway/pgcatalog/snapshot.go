@@ -19,6 +19,9 @@ type Snapshot struct {
 	PID             int32
 	ApplicationName string
 	Tables          []Table
+	// Sequences are the sequences of CREATE SEQUENCE (a serial column's
+	// is its table's).
+	Sequences []Sequence
 	// Roles are the roles, the bootstrap superuser (OID 10) first; empty
 	// means only the bootstrap role, named Owner.
 	Roles []Role
@@ -94,8 +97,19 @@ type Index struct {
 type Sequence struct {
 	OID  uint32
 	Name string
-	// Column is the attnum of the column it fills.
+	// Column is the attnum of the column it fills; 0 for a sequence of
+	// CREATE SEQUENCE (Snapshot.Sequences).
 	Column int16
+	// Def is a CREATE SEQUENCE's definition; nil for a serial column's
+	// (from 1 by 1 to its column type's maximum).
+	Def *SequenceDef
+}
+
+// SequenceDef is a sequence's parameters (pg_sequence).
+type SequenceDef struct {
+	Type                                  uint32
+	Start, Increment, Min, Max, CacheSize int64
+	Cycle                                 bool
 }
 
 // SerialSequence is pg_get_serial_sequence(table, column): the qualified
@@ -148,6 +162,11 @@ func (c *Catalog) RelationName(s *Snapshot, oid uint32) (string, bool) {
 			if q.OID == oid {
 				return q.Name, true
 			}
+		}
+	}
+	for _, q := range s.Sequences {
+		if q.OID == oid {
+			return q.Name, true
 		}
 	}
 	return "", false
@@ -258,6 +277,11 @@ func (c *Catalog) RelationNamespace(s *Snapshot, oid uint32) (uint32, bool) {
 			if q.OID == oid {
 				return NamespacePublic, true
 			}
+		}
+	}
+	for _, q := range s.Sequences {
+		if q.OID == oid {
+			return NamespacePublic, true
 		}
 	}
 	return 0, false

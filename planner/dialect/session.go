@@ -342,11 +342,11 @@ func isSessionStatement(toks []Token) bool {
 		return true
 	}
 	if t.Value == "create" {
-		return len(toks) > 1 && (toks[1].Keyword("extension") || toks[1].Keyword("index") ||
+		return len(toks) > 1 && (toks[1].Keyword("extension") || toks[1].Keyword("index") || toks[1].Keyword("sequence") ||
 			len(toks) > 2 && toks[1].Keyword("unique") && toks[2].Keyword("index"))
 	}
 	if t.Value == "drop" {
-		return len(toks) > 1 && toks[1].Keyword("index")
+		return len(toks) > 1 && (toks[1].Keyword("index") || toks[1].Keyword("sequence"))
 	}
 	return sessionKeywords[t.Value]
 }

@@ -32,32 +32,36 @@ func (p *rw) declareStmt() SessionStmt {
 	}
 }
 
-// fetchStmt parses FETCH and MOVE.
-func (p *rw) fetchStmt(move bool) SessionStmt {
-	s := &FetchStmt{Move: move, Count: 1}
-	count := func() (int64, bool) {
-		neg := false
-		if p.isOp("-") || p.isOp("+") {
-			neg = p.tok().Value == "-"
-			if p.peek(1).Kind != Integer {
-				return 0, false
-			}
-			p.next()
-		}
-		t := p.tok()
-		if t.Kind != Integer {
+// signedInt takes an optionally signed integer literal; false (and
+// nothing taken) when there is none.
+func (p *rw) signedInt() (int64, bool) {
+	neg := false
+	if p.isOp("-") || p.isOp("+") {
+		neg = p.tok().Value == "-"
+		if p.peek(1).Kind != Integer {
 			return 0, false
 		}
 		p.next()
-		n, err := strconv.ParseInt(t.Value, 10, 64)
-		if err != nil {
-			p.fail(errAt(p.text, t.Offset, "22003", "value \"%s\" is out of range for type bigint", t.Value))
-		}
-		if neg {
-			n = -n
-		}
-		return n, true
 	}
+	t := p.tok()
+	if t.Kind != Integer {
+		return 0, false
+	}
+	p.next()
+	n, err := strconv.ParseInt(t.Value, 10, 64)
+	if err != nil {
+		p.fail(errAt(p.text, t.Offset, "22003", "value \"%s\" is out of range for type bigint", t.Value))
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// fetchStmt parses FETCH and MOVE.
+func (p *rw) fetchStmt(move bool) SessionStmt {
+	s := &FetchStmt{Move: move, Count: 1}
+	count := p.signedInt
 	switch {
 	case p.acceptKw("next"):
 	case p.acceptKw("prior"):

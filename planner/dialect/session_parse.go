@@ -85,8 +85,14 @@ func (p *rw) sessionStmt() SessionStmt {
 		if p.isKw("extension") {
 			return p.createExtension()
 		}
+		if p.isKw("sequence") {
+			return p.createSequence()
+		}
 		return p.createIndex()
 	case "drop":
+		if p.isKw("sequence") {
+			return p.dropSequence()
+		}
 		return p.dropIndex()
 	case "comment":
 		return p.commentStmt()
@@ -389,8 +395,8 @@ func (p *rw) restAsQuery() *Rewrite {
 		p.errHere()
 	}
 	if t := p.toks[from]; t.Kind == Ident && !t.Quoted && (sessionKeywords[t.Value] && t.Value != "explain" ||
-		t.Value == "create" && (p.toks[from+1].Keyword("extension") || p.toks[from+1].Keyword("index") || p.toks[from+1].Keyword("unique")) ||
-		t.Value == "drop" && p.toks[from+1].Keyword("index")) {
+		t.Value == "create" && (p.toks[from+1].Keyword("extension") || p.toks[from+1].Keyword("index") || p.toks[from+1].Keyword("unique") || p.toks[from+1].Keyword("sequence")) ||
+		t.Value == "drop" && (p.toks[from+1].Keyword("index") || p.toks[from+1].Keyword("sequence"))) {
 		p.errAtTok(t)
 	}
 	r, err := subRewrite(p.text, p.toks, from, end)
@@ -550,9 +556,17 @@ func (p *rw) dropIndex() SessionStmt {
 	p.expectKw("index")
 	p.acceptKw("concurrently")
 	s := &DropIndexStmt{IfExists: p.acceptKw("if", "exists")}
-	s.Pos = charPos(p.text, p.tok().Offset)
+	s.Names, s.Pos = p.dropNames()
+	return s
+}
+
+// dropNames parses DROP's name [, …] [CASCADE | RESTRICT] and returns
+// the names and the first one's character position.
+func (p *rw) dropNames() ([][]string, int) {
+	pos := charPos(p.text, p.tok().Offset)
+	var names [][]string
 	for {
-		s.Names = append(s.Names, p.nameParts())
+		names = append(names, p.nameParts())
 		if !p.acceptPunct(",") {
 			break
 		}
@@ -560,7 +574,7 @@ func (p *rw) dropIndex() SessionStmt {
 	if !p.acceptKw("cascade") {
 		p.acceptKw("restrict")
 	}
-	return s
+	return names, pos
 }
 
 // commentStmt parses COMMENT ON object name IS 'text' | NULL.
