@@ -42,6 +42,7 @@ const (
 // holds (for byte accounting and for invalidation).
 type ramTier struct {
 	cache *bigcache.BigCache
+	hot   *hotBlocks
 	stats *counters
 
 	mu     sync.Mutex
@@ -78,7 +79,7 @@ func newRAM(ramBytes int64, blockSize int, stats *counters) (*ramTier, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &ramTier{stats: stats, blocks: make(map[string]map[int64]int)}
+	r := &ramTier{stats: stats, blocks: make(map[string]map[int64]int), hot: newHotBlocks(hotLimit(ramBytes))}
 	cfg.OnRemoveWithReason = r.onRemove
 	cfg = cfg.OnRemoveFilterSet(bigcache.NoSpace, bigcache.Deleted, bigcache.Expired)
 	c, err := bigcache.New(context.Background(), cfg)
@@ -138,10 +139,14 @@ func (r *ramTier) onRemove(k string, _ []byte, reason bigcache.RemoveReason) {
 	r.stats.ramBytes.Add(-int64(n))
 }
 
-// get returns a fresh copy of block idx of key.
+// get returns block idx of key: a hot block (shared, see hotBlocks), or a
+// fresh copy from bigcache, which Store.ramGet then makes hot.
 func (r *ramTier) get(key string, idx int64) ([]byte, bool) {
 	if len(key) > maxRAMKey {
 		return nil, false
+	}
+	if b, ok := r.hot.get(key, idx); ok {
+		return b, true
 	}
 	b, err := r.cache.Get(ramKey(key, idx))
 	if err != nil {
@@ -170,10 +175,12 @@ func (r *ramTier) set(key string, idx int64, data []byte) {
 	if err := r.cache.Set(ramKey(key, idx), data); err != nil {
 		r.onRemove(ramKey(key, idx), nil, 0)
 	}
+	r.hot.put(key, idx, data)
 }
 
 // invalidate drops every block of key.
 func (r *ramTier) invalidate(key string) {
+	r.hot.invalidate(key)
 	r.mu.Lock()
 	idxs := make([]int64, 0, len(r.blocks[key]))
 	for idx := range r.blocks[key] {

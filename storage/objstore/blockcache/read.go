@@ -245,6 +245,13 @@ func (s *Store) ramGet(ctx context.Context, epoch uint64, key string, idx int64,
 	if int64(len(data)) < s.blockSize {
 		s.learnSize(epoch, key, idx*s.blockSize+int64(len(data)))
 	}
+	// A copy from bigcache becomes hot, unless the key was invalidated
+	// since this read began.
+	s.fillMu.RLock()
+	if s.epoch.Load() == epoch {
+		s.ram.hot.put(key, idx, data)
+	}
+	s.fillMu.RUnlock()
 	return data, true
 }
 
