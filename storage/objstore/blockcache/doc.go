@@ -52,6 +52,11 @@
 // 256 KiB, so a block is far below bigcache's per-shard limit; smaller
 // bounds or bigger blocks use fewer shards (see ram.go). bigcache evicts
 // the oldest entries of a full shard; evictions are counted in Stats.
+// bigcache hands out a copy of a whole block on every read, so the most
+// recently read blocks are also kept as they are in a hot layer (hot.go:
+// an eighth of RAMBytes, at most 64 MiB, least recently used out), which
+// readers share and copy only the bytes they asked for out of; it is not
+// counted in Stats' RAM bytes.
 // The disk tier is bounded by Options.DiskBytes (default 10 GiB, headers
 // included: 10 GiB is about 40 000 block files of 256 KiB) and evicts the
 // least recently used file. Blocks reach it off the read path: one writer
