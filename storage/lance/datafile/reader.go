@@ -151,6 +151,12 @@ func parseMetadata(key string, size, base int64, buf []byte) (*File, int64, erro
 	if err := proto.Unmarshal(at(g0.Offset)[:g0.Length], desc); err != nil {
 		return nil, -1, fmt.Errorf("%w: file descriptor: %v", ErrCorrupt, err)
 	}
+	// 2.0 files give a list's items a column of their own, with one row
+	// per item; only files without nested fields have a row per column row.
+	nested := false
+	for _, f := range desc.GetSchema().GetFields() {
+		nested = nested || f.ParentId != -1
+	}
 	cmo := at(ft.CMOTableStart)
 	cols := make([]*pb.ColumnMetadata, ft.NumColumns)
 	for i := range cols {
@@ -175,7 +181,7 @@ func parseMetadata(key string, size, base int64, buf []byte) (*File, int64, erro
 			}
 			rows += p.Length
 		}
-		if rows != desc.Length {
+		if rows != desc.Length && !(ver == V2_0 && nested) {
 			return nil, -1, fmt.Errorf("%w: column %d has %d rows in its pages, file has %d", ErrCorrupt, i, rows, desc.Length)
 		}
 		cols[i] = cm

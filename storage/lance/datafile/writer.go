@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
@@ -59,8 +60,9 @@ func mustMarshal(m proto.Message) []byte {
 }
 
 // Writer writes one data file of format version 2.0, 2.1 or 2.2. Columns
-// are the top-level fields of the Arrow schema, one column each (flat
-// schemas only). Write buffers each column until a page is full; Close
+// are the top-level fields of the Arrow schema, one column each: flat
+// types, and in 2.1+ files lists of flat types (a list's column holds its
+// items, and the Lance field ids that map to it are the item's). Write buffers each column until a page is full; Close
 // writes the remaining pages and the metadata. A Writer is not safe for
 // concurrent use.
 type Writer struct {
@@ -160,19 +162,44 @@ func (w *Writer) Write(rec arrow.Record) error {
 		return nil
 	}
 	for i, c := range w.cols {
-		a := rec.Column(i)
-		a.Retain()
-		c.pending = append(c.pending, a)
-		c.rows += a.Len()
-		c.bytes += arraySize(a)
-		if c.bytes >= w.opts.PageBytes {
+		if err := w.add(c, rec.Column(i)); err != nil {
+			w.err = err
+			return err
+		}
+	}
+	w.rows += uint64(rec.NumRows())
+	return nil
+}
+
+// add buffers a column's rows, flushing a page whenever one is full. Pages
+// of list columns hold at most structural.MaxListPageRows rows, so a batch
+// may be cut between pages.
+func (w *Writer) add(c *columnWriter, a arrow.Array) error {
+	maxRows := 0
+	if c.dt.ID() == arrow.LIST || c.dt.ID() == arrow.LARGE_LIST {
+		maxRows = structural.MaxListPageRows
+	}
+	for off := 0; off < a.Len(); {
+		part := a
+		n := a.Len() - off
+		if maxRows > 0 && c.rows+n > maxRows {
+			n = maxRows - c.rows
+		}
+		if off > 0 || n < a.Len() {
+			part = array.NewSlice(a, int64(off), int64(off+n))
+		} else {
+			part.Retain()
+		}
+		c.pending = append(c.pending, part)
+		c.rows += n
+		c.bytes += arraySize(part)
+		off += n
+		if c.bytes >= w.opts.PageBytes || (maxRows > 0 && c.rows >= maxRows) {
 			if err := w.flushColumn(c); err != nil {
-				w.err = err
 				return err
 			}
 		}
 	}
-	w.rows += uint64(rec.NumRows())
 	return nil
 }
 

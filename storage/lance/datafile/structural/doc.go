@@ -1,5 +1,6 @@
 // Package structural decodes the pages of Lance 2.1 and 2.2 data files into
-// Arrow arrays, and encodes flat columns into such pages.
+// Arrow arrays, and encodes flat columns and lists of flat types into such
+// pages.
 //
 // # Pages, layouts and compression
 //
@@ -75,7 +76,12 @@
 // # What is encoded
 //
 // EncodePage (encode.go) writes one page of a flat column of any of the
-// flat types above, choosing layouts as pylance does by default: all-null
+// flat types above, or of a list of a fixed-width, bool, string or binary
+// type (encode_list.go: item and list layers, mini-block chunks with
+// bitpacked repetition and definition levels and a repetition index, or
+// full-zip for items of 256 bytes or more, or the constant layout with
+// raw levels when no item is valid; a list page holds at most
+// MaxListPageRows rows), choosing layouts as pylance does by default: all-null
 // pages as the constant (2.1: all-null) layout, values under 256 bytes as
 // mini-block chunks (Flat, inline bitpacking for integers when it saves
 // space, Variable for strings, FixedSizeList for vectors; definition

@@ -10,8 +10,9 @@ import (
 
 // Encoding.
 //
-// EncodePage turns one page's worth of a flat column into a PageLayout and
-// its buffers, choosing the layout the way pylance does by default:
+// EncodePage turns one page's worth of a flat column, or of a list of a
+// flat type (encode_list.go), into a PageLayout and its buffers, choosing
+// the layout the way pylance does by default:
 //
 //	all rows null                      constant (2.1: all-null) layout, no buffers
 //	variable width, longest < 256 B    mini-block, Variable (offsets + bytes)
@@ -67,7 +68,11 @@ func Encodable(dt arrow.DataType) error {
 		return err
 	}
 	if t.shape == shapeList {
-		return fmt.Errorf("%w: writing %s", ErrUnsupported, dt)
+		switch t.elem.shape {
+		case shapeFixed, shapeBool, shapeVariable:
+		default:
+			return fmt.Errorf("%w: writing %s", ErrUnsupported, dt)
+		}
 	}
 	return nil
 }
@@ -97,6 +102,18 @@ func EncodePage(dt arrow.DataType, chunks []arrow.Array, opts EncodeOptions) (pa
 			page, err = nil, fmt.Errorf("structural: encoding a page of %s failed: %v", dt, r)
 		}
 	}()
+	if t.shape == shapeList {
+		ls, err := gatherList(t, chunks)
+		if err != nil {
+			return nil, err
+		}
+		e := &pageEncoder{large: opts.Version >= V2_2}
+		layout, bufs, err := e.encodeList(ls)
+		if err != nil {
+			return nil, fmt.Errorf("structural: encoding a page of %s: %w", dt, err)
+		}
+		return &EncodedPage{Layout: layout, Buffers: bufs, Rows: uint64(ls.rows)}, nil
+	}
 	src, err := gatherPage(t, chunks)
 	if err != nil {
 		return nil, err

@@ -21,9 +21,9 @@ import (
 // or 1.
 const levelBits = 1
 
-// levelEncoding is the compression of the definition levels.
-func levelEncoding() *enc21.CompressiveEncoding {
-	return outOfLineBitpackingEncoding(16, levelBits)
+// levelEncoding is the compression of levels packed at width bits.
+func levelEncoding(width int) *enc21.CompressiveEncoding {
+	return outOfLineBitpackingEncoding(16, width)
 }
 
 // levelPacker packs the definition levels of chunks, reusing its scratch
@@ -128,6 +128,34 @@ func (p *levelPacker) fill(valid []byte, at, k int) {
 	for ; i < k; i++ {
 		p.block[i] = level(valid, at+i)
 	}
+}
+
+// packLevels appends levels, bitpacked out of line at width bits, to dst
+// with the same block and tail rules as pack (list pages carry their
+// levels explicitly rather than as a validity bitmap).
+func (p *levelPacker) packLevels(dst []byte, levels []uint16, width int) []byte {
+	wpb := fastlanes.WordsPerBlock[uint16](width)
+	if cap(p.words) < wpb {
+		p.words = make([]uint16, wpb)
+	}
+	n := len(levels)
+	whole, tail := n/fastlanes.BlockLen, n%fastlanes.BlockLen
+	for b := 0; b < whole; b++ {
+		copy(p.block[:], levels[b*fastlanes.BlockLen:])
+		dst = append(dst, bytesOf(fastlanes.PackInto(width, &p.block, p.words[:wpb]))...)
+	}
+	if tail == 0 {
+		return dst
+	}
+	rest := levels[whole*fastlanes.BlockLen:]
+	padding := width * (fastlanes.BlockLen - tail)
+	savings := (16 - width) * tail
+	if padding < savings && wpb != tail {
+		copy(p.block[:], rest)
+		clear(p.block[tail:])
+		return append(dst, bytesOf(fastlanes.PackInto(width, &p.block, p.words[:wpb]))...)
+	}
+	return append(dst, bytesOf(rest)...)
 }
 
 func level(valid []byte, i int) uint16 {

@@ -22,6 +22,7 @@ const (
 // for the format): the chunk metadata words in meta, the chunks in data.
 type miniWriter struct {
 	large bool // 2.2 grammar: u32 metadata words and buffer sizes
+	reps  bool // chunks carry repetition levels (list pages)
 	defs  bool // chunks carry definition levels
 	nbufs int  // value buffers per chunk
 	items int  // values written so far
@@ -40,23 +41,37 @@ func newMiniWriter(large, defs bool, nbufs, items, dataHint int) *miniWriter {
 // and pos the chunk's first row; last marks the page's final chunk, the
 // only one whose value count need not be a power of two.
 func (m *miniWriter) chunk(n int, last bool, valid []byte, pos int, bufs ...[]byte) error {
+	var def []byte
+	levels := 0
+	if m.defs {
+		def, levels = m.lv.pack(valid, pos, n), n
+	}
+	return m.write(n, last, levels, nil, def, bufs)
+}
+
+// write appends a chunk of n values with levels levels (0 without
+// levels), its packed repetition levels rep (list pages only), its packed
+// definition levels def (pages with definition levels only) and its value
+// buffers.
+func (m *miniWriter) write(n int, last bool, levels int, rep, def []byte, bufs [][]byte) error {
 	if len(bufs) != m.nbufs {
 		return fmt.Errorf("chunk of %d buffers in a page of %d", len(bufs), m.nbufs)
 	}
 	if n <= 0 || n > maxMiniValues || (!last && (n&(n-1) != 0 || n < 2)) {
 		return fmt.Errorf("mini-block chunk of %d values", n)
 	}
-	start := len(m.data)
-	var def []byte
-	if m.defs {
-		def = m.lv.pack(valid, pos, n)
+	if levels > 0xffff {
+		return fmt.Errorf("mini-block chunk of %d levels", levels)
 	}
-	// Header: level count (one level a value, when there are levels),
-	// definition size, buffer sizes; padded to 8.
-	if m.defs {
-		m.data = binary.LittleEndian.AppendUint16(m.data, uint16(n))
-	} else {
-		m.data = binary.LittleEndian.AppendUint16(m.data, 0)
+	start := len(m.data)
+	// Header: level count (0 without levels), repetition and definition
+	// sizes, buffer sizes; padded to 8.
+	m.data = binary.LittleEndian.AppendUint16(m.data, uint16(levels))
+	if m.reps {
+		if len(rep) > 0xffff {
+			return fmt.Errorf("%d bytes of repetition levels in one chunk", len(rep))
+		}
+		m.data = binary.LittleEndian.AppendUint16(m.data, uint16(len(rep)))
 	}
 	if m.defs {
 		if len(def) > 0xffff {
@@ -78,6 +93,10 @@ func (m *miniWriter) chunk(n int, last bool, valid []byte, pos int, bufs ...[]by
 		}
 	}
 	m.pad()
+	if m.reps {
+		m.data = append(m.data, rep...)
+		m.pad()
+	}
 	if m.defs {
 		m.data = append(m.data, def...)
 		m.pad()
@@ -124,7 +143,7 @@ func (m *miniWriter) layout(values *enc21.CompressiveEncoding, layers []enc21.Re
 		HasLargeChunk:    m.large,
 	}
 	if m.defs {
-		l.DefCompression = levelEncoding()
+		l.DefCompression = levelEncoding(levelBits)
 	}
 	return &enc21.PageLayout{Layout: &enc21.PageLayout_MiniBlockLayout{MiniBlockLayout: l}}, [][]byte{m.meta, m.data}
 }

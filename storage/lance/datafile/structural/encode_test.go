@@ -333,7 +333,7 @@ func TestEncodeErrors(t *testing.T) {
 	defer ints.Release()
 	opts := structural.EncodeOptions{Version: structural.V2_2}
 	for _, dt := range []arrow.DataType{
-		arrow.ListOf(arrow.PrimitiveTypes.Int32),
+		arrow.ListOf(arrow.ListOf(arrow.PrimitiveTypes.Int32)),
 		arrow.StructOf(arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int32}),
 		arrow.Null,
 	} {
