@@ -13,7 +13,7 @@
 //	                          checks (transaction.go)
 //	CleanupOldVersions        removes expired versions and the files only they used
 //	  (cleanup.go)
-//	datafile/                 one data file: container, 2.0 pages (read, write), 2.1/2.2 pages (read)
+//	datafile/                 one data file: container, 2.0 pages (read, write), 2.1/2.2 pages (read, write)
 //	deletion/                 deletion files (.arrow and roaring .bin)
 //	pb/                       the Lance protobufs
 //	objstore (../objstore)    the bytes: local folder, memory, Azure Blob
@@ -143,9 +143,17 @@
 //
 // Reading: data file versions 2.0, 2.1 and 2.2; V1 and V2 manifest names;
 // both deletion file kinds; flat columns of every primitive, string,
-// binary, temporal and fixed-size-list type. Writing: flat schemas, in the
-// dataset's data file version (2.0 for new datasets). Refused with ErrUnsupported: legacy (0.1) files, stable row
-// ids, base paths, unknown feature flags; columns of nested types load as
+// binary, temporal and fixed-size-list type; in 2.1+ files, lists of those
+// (2.1+ files give columns to leaf fields only, so a list column is found
+// under its item's field id, as pylance records it). Writing: flat columns
+// and lists of flat types, in the dataset's data file version. A new
+// dataset is 2.0, which every pylance since 0.16 reads, unless a column is
+// a list: 2.0 files store lists differently (an offsets column and an
+// items column) and lancegate neither writes nor reads that encoding, so
+// such a dataset is created as 2.1. A dataset's files share one version,
+// so AddColumns refuses a list column on a 2.0 dataset. Refused with
+// ErrUnsupported: legacy (0.1) files, stable row ids, base paths, unknown
+// feature flags, list columns of 2.0 files; other nested columns load as
 // unsupported (the schema opens, reading the column fails).
 //
 // # Ownership

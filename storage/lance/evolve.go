@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 
+	"github.com/lancegate/lancegate/storage/lance/datafile"
 	"github.com/lancegate/lancegate/storage/lance/pb"
 )
 
@@ -42,6 +43,9 @@ func (d *Dataset) AddColumns(ctx context.Context, fields []arrow.Field) (*Datase
 	added, err := NewSchema(arrow.NewSchema(fields, nil), maxFieldID(d.manifest)+1)
 	if err != nil {
 		return nil, err
+	}
+	if added.HasLists() && d.format == datafile.V2_0 {
+		return nil, fmt.Errorf("add columns: %w: list columns need data file version 2.1 and this dataset's files are 2.0 (a dataset's files share one version)", ErrUnsupportedType)
 	}
 	newFields := append(append([]*pb.Field(nil), d.schema.Fields()...), added.Fields()...)
 	txn := &pb.Transaction{Operation: &pb.Transaction_Merge_{Merge: &pb.Transaction_Merge{

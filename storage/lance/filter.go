@@ -15,7 +15,7 @@ import (
 
 // Dropping deleted rows from a batch. The columns of the types lancegate
 // stores (fixed-width values, booleans, strings and binaries, fixed-size
-// lists of those) are copied run by run into buffers sized once; other
+// lists and lists of those) are copied run by run into buffers sized once; other
 // types go through Arrow's take kernel. The kernels of the Arrow version in
 // use are a poor fit here: every call hands its result between goroutines
 // (a measurable cost per column per batch), the filter kernel misreads
@@ -102,6 +102,12 @@ func selectRuns(mem memory.Allocator, a arrow.Array, runs []rowRun, kept int) (a
 		values := bitsBuffer(mem, kept)
 		copyRunBits(a.Data().Buffers()[1].Bytes(), a.Data().Offset(), runs, values.Bytes())
 		return finish(mem, a, runs, kept, []*memory.Buffer{values}, nil), true
+	case *array.List:
+		off := a.Data().Offset()
+		return selectList(mem, a, a.ListValues(), a.Offsets()[off:off+a.Len()+1], runs, kept)
+	case *array.LargeList:
+		off := a.Data().Offset()
+		return selectList(mem, a, a.ListValues(), a.Offsets()[off:off+a.Len()+1], runs, kept)
 	case *array.FixedSizeList:
 		child := a.ListValues()
 		childRuns := make([]rowRun, len(runs))
@@ -206,4 +212,37 @@ func selectVarBinary[O int32 | int64](mem memory.Allocator, a arrow.Array, offs 
 	}
 	outOffs[kept] = at
 	return finish(mem, a, runs, kept, []*memory.Buffer{offBuf, valBuf}, nil)
+}
+
+// selectList selects the rows of a list array in runs: the items of those
+// rows from child (itself selected run by run), and offsets rebased onto
+// them. offs are a's offsets (len+1 of them, into child).
+func selectList[O int32 | int64](mem memory.Allocator, a, child arrow.Array, offs []O, runs []rowRun, kept int) (arrow.Array, bool) {
+	childRuns := make([]rowRun, 0, len(runs))
+	items := 0
+	for _, r := range runs {
+		if s, e := int(offs[r.start]), int(offs[r.end]); e > s {
+			childRuns = append(childRuns, rowRun{s, e})
+			items += e - s
+		}
+	}
+	values, ok := selectRuns(mem, child, childRuns, items)
+	if !ok {
+		return nil, false
+	}
+	defer values.Release()
+	offBuf := memory.NewResizableBuffer(mem)
+	offBuf.Resize((kept + 1) * int(unsafe.Sizeof(O(0))))
+	outOffs := unsafe.Slice((*O)(unsafe.Pointer(unsafe.SliceData(offBuf.Bytes()))), kept+1)
+	pos, at := 0, O(0)
+	for _, r := range runs {
+		base := offs[r.start]
+		for i := r.start; i < r.end; i++ {
+			outOffs[pos] = at + offs[i] - base
+			pos++
+		}
+		at += offs[r.end] - base
+	}
+	outOffs[kept] = at
+	return finish(mem, a, runs, kept, []*memory.Buffer{offBuf}, []arrow.ArrayData{values.Data()}), true
 }

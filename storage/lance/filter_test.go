@@ -45,9 +45,22 @@ func TestDropDeleted(t *testing.T) {
 			case *array.FixedSizeListBuilder:
 				b.Append(true)
 				b.ValueBuilder().(*array.Float32Builder).AppendValues([]float32{float32(i), -float32(i)}, nil)
-			case *array.ListBuilder: // no run-wise copy: the take kernel
+			case array.ListLikeBuilder: // lists: empty ones, null items
 				b.Append(true)
-				b.ValueBuilder().(*array.Int32Builder).AppendValues([]int32{int32(i), int32(i % 3)}[:1+i%2], nil)
+				for j := 0; j < i%4; j++ {
+					if (i+j)%5 == 0 {
+						b.ValueBuilder().AppendNull()
+						continue
+					}
+					switch vb := b.ValueBuilder().(type) {
+					case *array.Int32Builder:
+						vb.Append(int32(i*10 + j))
+					case *array.StringBuilder:
+						vb.Append(v)
+					case *array.BooleanBuilder:
+						vb.Append(j%2 == 0)
+					}
+				}
 			}
 		}
 		return b.NewArray()
@@ -56,6 +69,8 @@ func TestDropDeleted(t *testing.T) {
 		arrow.BinaryTypes.String, arrow.BinaryTypes.LargeString, arrow.BinaryTypes.Binary, arrow.BinaryTypes.LargeBinary,
 		arrow.PrimitiveTypes.Int64, arrow.FixedWidthTypes.Boolean, arrow.FixedWidthTypes.Date32,
 		arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Float32), arrow.ListOf(arrow.PrimitiveTypes.Int32),
+		arrow.ListOf(arrow.BinaryTypes.String), arrow.ListOf(arrow.FixedWidthTypes.Boolean),
+		arrow.LargeListOf(arrow.PrimitiveTypes.Int32),
 	}
 	deletions := map[string][]uint32{
 		"scattered":      {0, 5, 6, 7, 19, 39},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow/go/v17/arrow"
@@ -193,8 +194,17 @@ func (d *Dataset) fragmentColumns(ctx context.Context, f *pb.DataFragment, cols 
 		id := d.schema.FieldID(c)
 		cc := &columnCursor{dt: d.schema.Arrow().Field(c).Type, col: -1}
 		for fi, df := range f.Files {
+			want := id
+			if df.FileMajorVersion == 2 && df.FileMinorVersion > 0 {
+				// Only leaf fields have columns: a list is its item's.
+				want = d.schema.ColumnFieldID(c)
+			} else if t := cc.dt.ID(); (t == arrow.LIST || t == arrow.LARGE_LIST) && slices.Contains(df.Fields, id) {
+				// 2.0 files store a list as an offsets column and an
+				// items column, which the 2.0 reader does not decode.
+				return nil, 0, fmt.Errorf("%w: column %q: list columns of 2.0 data files", ErrUnsupported, d.schema.Arrow().Field(c).Name)
+			}
 			for k, fid := range df.Fields {
-				if fid != id || k >= len(df.ColumnIndices) || df.ColumnIndices[k] < 0 {
+				if fid != want || k >= len(df.ColumnIndices) || df.ColumnIndices[k] < 0 {
 					continue
 				}
 				file, ok := files[fi]

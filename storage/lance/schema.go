@@ -34,6 +34,32 @@ func (s *Schema) Fields() []*pb.Field { return s.fields }
 // FieldID returns the Lance field id of top-level column i.
 func (s *Schema) FieldID(i int) int32 { return s.top[i].Id }
 
+// ColumnFieldID returns the field id that 2.1+ data files list for
+// top-level column i: there only leaf fields have columns, so a list of a
+// flat type is stored under its item's id. Other columns use their own id.
+func (s *Schema) ColumnFieldID(i int) int32 {
+	f := s.top[i]
+	if f.LogicalType == "list" || f.LogicalType == "large_list" {
+		for _, c := range s.fields {
+			if c.ParentId == f.Id {
+				return c.Id
+			}
+		}
+	}
+	return f.Id
+}
+
+// HasLists reports whether any top-level column is a list, which only 2.1+
+// data files can hold.
+func (s *Schema) HasLists() bool {
+	for _, f := range s.arrow.Fields() {
+		if id := f.Type.ID(); id == arrow.LIST || id == arrow.LARGE_LIST {
+			return true
+		}
+	}
+	return false
+}
+
 // Unsupported returns why top-level column i cannot be read, or "".
 func (s *Schema) Unsupported(i int) string { return s.unsupported[i] }
 

@@ -105,7 +105,13 @@ func (s *fileSink) finish(schema *Schema) (*pb.DataFile, error) {
 		FileSizeBytes:    info.Size,
 	}
 	for i := range schema.Arrow().Fields() {
-		df.Fields = append(df.Fields, schema.FieldID(i))
+		id := schema.FieldID(i)
+		if s.format != datafile.V2_0 {
+			// 2.1+ files give columns to leaf fields only, as pylance
+			// records them.
+			id = schema.ColumnFieldID(i)
+		}
+		df.Fields = append(df.Fields, id)
 		df.ColumnIndices = append(df.ColumnIndices, int32(i))
 	}
 	return df, nil
@@ -265,8 +271,9 @@ func checkBatch(schema *Schema, rec arrow.Record) error {
 }
 
 // Create creates a dataset at root with the given schema and the rows of
-// src (nil for an empty dataset), as version 1 with V2 manifest names. It
-// fails with ErrExists if a dataset is already there.
+// src (nil for an empty dataset), as version 1 with V2 manifest names, in
+// data file version 2.0, or 2.1 when a column is a list. It fails with
+// ErrExists if a dataset is already there.
 func Create(ctx context.Context, store objstore.Store, root string, as *arrow.Schema, src array.RecordReader, opts WriteOptions) (*Dataset, error) {
 	schema, err := NewSchema(as, 0)
 	if err != nil {
@@ -275,7 +282,8 @@ func Create(ctx context.Context, store objstore.Store, root string, as *arrow.Sc
 	if _, err := latestManifest(ctx, store, root); err == nil {
 		return nil, fmt.Errorf("%w: %s", ErrExists, root)
 	}
-	frags, keys, err := writeFragments(ctx, store, root, schema, datafile.V2_0, src, opts)
+	format := createFormat(schema)
+	frags, keys, err := writeFragments(ctx, store, root, schema, format, src, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +294,7 @@ func Create(ctx context.Context, store objstore.Store, root string, as *arrow.Sc
 	}}}
 	return commit(ctx, store, root, nil, commitSpec{
 		txn:     txn,
-		format:  datafile.V2_0,
+		format:  format,
 		scheme:  schemeV2,
 		create:  true,
 		written: keys,
@@ -298,6 +306,16 @@ func Create(ctx context.Context, store objstore.Store, root string, as *arrow.Sc
 			}, nil, nil
 		},
 	})
+}
+
+// createFormat is the data file version of a new dataset: 2.0, which
+// every pylance since 0.16 reads, unless a column is a list, which only
+// lancegate's 2.1 writer encodes (pylance reads 2.1 since 0.21).
+func createFormat(schema *Schema) datafile.Version {
+	if schema.HasLists() {
+		return datafile.V2_1
+	}
+	return datafile.V2_0
 }
 
 // numberFragments returns copies of frags with ids from first on.

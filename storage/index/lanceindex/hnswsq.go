@@ -300,6 +300,11 @@ func (g *hnswGraphs) readRows(ctx context.Context, st objstore.Store, f *datafil
 	}
 	as := ls.Arrow()
 	idCol, nbCol := as.FieldIndices(colVectorID), as.FieldIndices(colNeighbors)
+	if f.Version == datafile.V2_0 && len(f.Columns) > as.NumFields() {
+		// pylance's 2.0 index files give each list an offsets column and
+		// an items column, which the 2.0 reader does not decode.
+		return fmt.Errorf("%w: %s: list columns of a 2.0 data file", lance.ErrUnsupported, f.Key)
+	}
 	if len(idCol) != 1 || len(nbCol) != 1 || len(f.Columns) != as.NumFields() {
 		return fmt.Errorf("%w: schema %v in %d columns, want %s and %s, one column each", lance.ErrCorrupt, as, len(f.Columns), colVectorID, colNeighbors)
 	}
