@@ -109,12 +109,12 @@ func storable(t pgtype.Type) error {
 		return nil
 	}
 	if pgtype.IsArray(t.OID) && !pgtype.IsVectorArray(t.OID) && t.OID != pgtype.OIDVectorArray {
-		// Arrays would be Arrow lists of their elements, but the Lance
-		// writer (storage/lance/datafile) cannot encode list columns yet.
+		// Arrays are Arrow lists of their elements, stored as Lance
+		// list<T> columns (data file version 2.1).
 		if err := storable(pgtype.ElemOf(t)); err != nil {
 			return sqlstate.New(sqlstate.FeatureNotSupported, "type %q is not supported", t.String())
 		}
-		return sqlstate.New(sqlstate.FeatureNotSupported, "array columns (%s) are not supported yet: the Lance writer cannot write list columns", t.String())
+		return nil
 	}
 	return sqlstate.New(sqlstate.FeatureNotSupported, "type %q is not supported", t.String())
 }

@@ -182,7 +182,22 @@ func appendScalar(b array.Builder, sc scalar.Scalar) error {
 		var bb *array.ListBuilder
 		if bb, ok = b.(*array.ListBuilder); ok {
 			bb.Append(true)
-			ok = appendFloats(bb.ValueBuilder(), v.Value)
+			if !appendFloats(bb.ValueBuilder(), v.Value) {
+				// An array column: append its elements one by one.
+				for i := 0; i < v.Value.Len(); i++ {
+					el, err := scalar.GetScalar(v.Value, i)
+					if err != nil {
+						return err
+					}
+					err = appendScalar(bb.ValueBuilder(), el)
+					if r, isRel := el.(scalar.Releasable); isRel {
+						r.Release()
+					}
+					if err != nil {
+						return err
+					}
+				}
+			}
 		}
 	}
 	if !ok {
@@ -195,7 +210,7 @@ func appendScalar(b array.Builder, sc scalar.Scalar) error {
 func appendFloats(b array.Builder, arr arrow.Array) bool {
 	fb, ok := b.(*array.Float32Builder)
 	fa, ok2 := arr.(*array.Float32)
-	if !ok || !ok2 {
+	if !ok || !ok2 || fa.NullN() > 0 {
 		return false
 	}
 	fb.AppendValues(fa.Float32Values(), nil)
